@@ -1,0 +1,504 @@
+"""The ASP Secretariat's back-office.
+
+Built for someone updating 384 rows before a session: a numeric list with filters on every
+column that matters, search by number ("R14", "14", "R14-R20") or text, a bulk action that sets
+statuses with a reason, and a history page that says who changed what, when and why. Every
+write to a recommendation goes through ``services.recommendation_update``.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
+
+from recommendations.models import (
+    NOT_YET_RECORDED,
+    AssemblySession,
+    AssessmentStatus,
+    ChangeSource,
+    Cluster,
+    ImplementationStatus,
+    MandateAssignment,
+    MandateHolder,
+    ProgressStatement,
+    Recommendation,
+    Section,
+    Source,
+    Topic,
+)
+from recommendations.services import (
+    UPDATABLE_FIELDS,
+    Assignment,
+    recommendation_update,
+    recommendations_bulk_update,
+)
+
+REASON_HELP = _("Kept in the history with your name and the date. Required.")
+
+
+def status_badge(status, demo: bool = False):
+    if status is None:
+        return format_html('<span class="unknown">{}</span>', NOT_YET_RECORDED)
+    return format_html(
+        '<span class="status"><svg class="swatch" viewBox="0 0 10 10" aria-hidden="true">'
+        '<rect width="10" height="10" fill="{}"/></svg> {}</span>{}',
+        status.colour,
+        status.label,
+        format_html(' <span class="demo-tag">{}</span>', _("demo")) if demo else "",
+    )
+
+
+#
+# Recommendations
+#
+
+
+class RecommendationForm(forms.ModelForm):
+    change_reason = forms.CharField(
+        label=_("Reason for this change"),
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 80}),
+        help_text=REASON_HELP,
+    )
+
+    class Meta:
+        model = Recommendation
+        fields = [*UPDATABLE_FIELDS, "topics"]
+
+    def clean(self):
+        cleaned = super().clean()
+        section, cluster = cleaned.get("section"), cleaned.get("cluster")
+        if section and cluster is None:
+            cleaned["cluster"] = section.cluster
+        return cleaned
+
+
+class MandateAssignmentInline(admin.TabularInline):
+    model = MandateAssignment
+    fields = ["mandate_holder", "role", "note", "is_demo"]
+    readonly_fields = ["is_demo"]
+    autocomplete_fields = ["mandate_holder"]
+    extra = 0
+
+
+class SourceInline(admin.StackedInline):
+    model = Source
+    fields = [("fact", "from_reference_data"), "value", "document", "url", "note"]
+    readonly_fields = ["from_reference_data"]
+    extra = 0
+    classes = ["collapse"]
+
+
+class DemoDataFilter(admin.SimpleListFilter):
+    title = _("demonstration data")
+    parameter_name = "demo"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Has demonstration values")), ("no", _("No demonstration values"))]
+
+    def queryset(self, request, queryset):
+        demo = Recommendation.objects.with_demo_values().values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=demo)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=demo)
+        return queryset
+
+
+class BulkStatusForm(forms.Form):
+    UNCHANGED = ""
+    CLEAR = "none"
+
+    assessment_status = forms.ChoiceField(label=_("Assessment status"), required=False)
+    implementation_status = forms.ChoiceField(label=_("Implementation status"), required=False)
+    reason = forms.CharField(
+        label=_("Reason for this change"),
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text=REASON_HELP,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, model in (
+            ("assessment_status", AssessmentStatus),
+            ("implementation_status", ImplementationStatus),
+        ):
+            self.fields[name].choices = [
+                (self.UNCHANGED, _("— leave unchanged —")),
+                (self.CLEAR, _("Not yet recorded (clear)")),
+                *[(str(status.pk), status.label) for status in model.objects.all()],
+            ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("assessment_status") and not cleaned.get("implementation_status"):
+            raise ValidationError(_("Choose a new assessment status, implementation status, or both."))
+        return cleaned
+
+    def changes(self) -> dict:
+        changes = {}
+        for name, model in (
+            ("assessment_status", AssessmentStatus),
+            ("implementation_status", ImplementationStatus),
+        ):
+            value = self.cleaned_data[name]
+            if value == self.CLEAR:
+                changes[name] = None
+            elif value:
+                changes[name] = model.objects.get(pk=value)
+        return changes
+
+
+class RecommendationHistoryHelper(HistoricalRecordContextHelper):
+    """Show mandate-holders with their role and topics by name in the history's changes."""
+
+    def prepare_delta_change_value(self, change, value):
+        if change.field == "mandate_holders":
+            return [
+                f"{row['mandate_holder'].short_name} ({MandateAssignment.Role(row['role']).label})"
+                for row in value
+            ]
+        return super().prepare_delta_change_value(change, value)
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(SimpleHistoryAdmin):
+    form = RecommendationForm
+    list_display = [
+        "code",
+        "summary",
+        "placement",
+        "responsibility_display",
+        "assessment",
+        "implementation",
+        "holders",
+        "updated_at",
+    ]
+    list_filter = [
+        "cluster",
+        "section",
+        "responsibility",
+        "assessment_status",
+        "implementation_status",
+        "mandate_holders",
+        "priority",
+        "topics",
+        DemoDataFilter,
+    ]
+    search_fields = ["text", "short_title"]
+    search_help_text = _("A number (R14, 14), a range (R14-R20), a list (R2, R10) or words of the text.")
+    ordering = ["number"]
+    list_per_page = 100
+    empty_value_display = NOT_YET_RECORDED
+    autocomplete_fields = ["topics"]
+    inlines = [MandateAssignmentInline, SourceInline]
+    actions = ["set_statuses"]
+    readonly_fields = [
+        "code",
+        "assessment_status_changed_at",
+        "assessment_status_demo",
+        "implementation_status_changed_at",
+        "implementation_status_demo",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["code", "short_title", "text"]}),
+        (_("In French"), {"fields": ["short_title_fr", "text_fr"], "classes": ["collapse"]}),
+        (_("Place in the report"), {"fields": ["cluster", "section", "priority", "topics"]}),
+        (
+            _("Status"),
+            {
+                "fields": [
+                    "responsibility",
+                    ("assessment_status", "assessment_status_changed_at", "assessment_status_demo"),
+                    (
+                        "implementation_status",
+                        "implementation_status_changed_at",
+                        "implementation_status_demo",
+                    ),
+                ]
+            },
+        ),
+        (_("Remarks"), {"fields": ["public_remarks", "internal_remarks"]}),
+        (_("This change"), {"fields": ["change_reason"]}),
+        (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    history_list_display = ["via"]
+    object_history_list_template = "admin/recommendations/recommendation/object_history_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_list()
+
+    def has_add_permission(self, request):
+        # The 384 numbers are fixed: the reference loader creates them, nobody adds more.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        return queryset.search(search_term), False
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return RecommendationHistoryHelper(self.model, historical_record)
+
+    @admin.display(description=_("through"))
+    def via(self, record):
+        return record.get_history_source_display()
+
+    # Columns
+
+    @admin.display(description=_("No."), ordering="number")
+    def code(self, obj):
+        return obj.code
+
+    @admin.display(description=_("Recommendation"))
+    def summary(self, obj):
+        text = obj.short_title or obj.text
+        if not text:
+            return format_html('<span class="unknown">{}</span>', _("Text not yet recorded"))
+        return Truncator(text).words(14)
+
+    @admin.display(description=_("Place"), ordering="section__order")
+    def placement(self, obj):
+        if obj.section_id:
+            return obj.section.key
+        return obj.cluster.code if obj.cluster_id else None
+
+    @admin.display(description=_("Responsibility"), ordering="responsibility")
+    def responsibility_display(self, obj):
+        return obj.get_responsibility_display() if obj.responsibility else None
+
+    @admin.display(description=_("Assessment"), ordering="assessment_status__order")
+    def assessment(self, obj):
+        return status_badge(obj.assessment_status, obj.assessment_status_demo)
+
+    @admin.display(description=_("Implementation"), ordering="implementation_status__order")
+    def implementation(self, obj):
+        return status_badge(obj.implementation_status, obj.implementation_status_demo)
+
+    @admin.display(description=_("Mandate-holders"))
+    def holders(self, obj):
+        rows = obj.assignments.all()
+        if not rows:
+            return None
+        return format_html_join(
+            ", ",
+            "{}{}",
+            (
+                (
+                    a.mandate_holder.short_name,
+                    "" if a.role == MandateAssignment.Role.LEAD else f" ({a.get_role_display().lower()})",
+                )
+                for a in rows
+            ),
+        )
+
+    # Saving: one call to the service with the form's fields, topics and assignments.
+
+    def save_model(self, request, obj, form, change):
+        """Nothing here: save_related writes everything once the inlines are known."""
+
+    def save_related(self, request, form, formsets, change):
+        recommendation = form.instance
+        changes = {name: form.cleaned_data[name] for name in UPDATABLE_FIELDS}
+        changes["topics"] = form.cleaned_data["topics"]
+        reason = form.cleaned_data["change_reason"]
+        for formset in formsets:
+            if formset.model is MandateAssignment:
+                changes["assignments"] = [
+                    Assignment(f.cleaned_data["mandate_holder"], f.cleaned_data["role"], f.cleaned_data["note"])
+                    for f in formset.forms
+                    if f.cleaned_data.get("mandate_holder") and not f.cleaned_data.get("DELETE")
+                ]
+            else:
+                for instance in formset.save(commit=False):
+                    instance._history_user = request.user
+                    instance._change_reason = reason
+                    instance._history_source = ChangeSource.ADMIN
+                    instance.save()
+                for instance in formset.deleted_objects:
+                    instance._change_reason = reason
+                    instance._history_source = ChangeSource.ADMIN
+                    instance.delete()
+        changed = recommendation_update(
+            recommendation.pk,
+            changes=changes,
+            user=request.user,
+            reason=reason,
+            source=ChangeSource.ADMIN,
+        )
+        if changed:
+            labels = ", ".join(
+                str(Recommendation._meta.get_field(name).verbose_name) for name in changed
+            )
+            self.message_user(request, _("Recorded in the history: %(fields)s.") % {"fields": labels})
+
+    # Bulk action
+
+    @admin.action(description=_("Set status on the selected recommendations…"), permissions=["change"])
+    def set_statuses(self, request, queryset):
+        form = BulkStatusForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            changed = recommendations_bulk_update(
+                queryset,
+                changes=form.changes(),
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                source=ChangeSource.BULK,
+            )
+            unchanged = queryset.count() - changed
+            self.message_user(
+                request,
+                ngettext(
+                    "Updated %(count)d recommendation.",
+                    "Updated %(count)d recommendations.",
+                    changed,
+                )
+                % {"count": changed}
+                + (
+                    " "
+                    + ngettext(
+                        "%(count)d already had these values.",
+                        "%(count)d already had these values.",
+                        unchanged,
+                    )
+                    % {"count": unchanged}
+                    if unchanged
+                    else ""
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/recommendations/recommendation/set_statuses.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Set status on %(count)d recommendations") % {"count": len(queryset)},
+                "form": form,
+                "queryset": queryset,
+                "opts": self.model._meta,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "media": self.media,
+            },
+        )
+
+
+#
+# Reference lists and vocabularies
+#
+
+
+@admin.register(Cluster)
+class ClusterAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "order"]
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "cluster", "parent", "recommendation_count"]
+    list_filter = ["cluster"]
+    list_select_related = ["cluster", "parent"]
+    search_fields = ["key", "title", "title_fr"]
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+
+    @admin.display(description=_("recommendations"), ordering="recommendation_count")
+    def recommendation_count(self, obj):
+        return obj.recommendation_count
+
+
+class StatusVocabularyAdmin(admin.ModelAdmin):
+    list_display = ["label_en", "label_fr", "key", "order", "swatch", "is_final", "recommendation_count"]
+    list_editable = ["order"]
+    search_fields = ["key", "label_en", "label_fr"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+
+    @admin.display(description=_("colour"))
+    def swatch(self, obj):
+        return status_badge(obj)
+
+    @admin.display(description=_("recommendations"), ordering="recommendation_count")
+    def recommendation_count(self, obj):
+        return obj.recommendation_count
+
+
+@admin.register(AssessmentStatus)
+class AssessmentStatusAdmin(StatusVocabularyAdmin):
+    list_display = [*StatusVocabularyAdmin.list_display, "counts_as_assessed", "counts_as_positive"]
+
+
+@admin.register(ImplementationStatus)
+class ImplementationStatusAdmin(StatusVocabularyAdmin):
+    list_display = [*StatusVocabularyAdmin.list_display, "counts_as_implemented"]
+
+
+@admin.register(MandateHolder)
+class MandateHolderAdmin(admin.ModelAdmin):
+    list_display = ["name", "abbreviation", "kind", "parent", "recommendation_count"]
+    list_filter = ["kind"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "name_fr", "abbreviation", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            recommendation_count=Count("assignments__recommendation", distinct=True)
+        )
+
+    @admin.display(description=_("recommendations"), ordering="recommendation_count")
+    def recommendation_count(self, obj):
+        return obj.recommendation_count
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "key", "oversight", "order"]
+    list_select_related = ["oversight_forum"]
+    search_fields = ["name", "name_fr", "key"]
+    autocomplete_fields = ["oversight_forum"]
+
+    @admin.display(description=_("forum overseeing implementation"))
+    def oversight(self, obj):
+        return obj.oversight_forum or _("To be determined")
+
+
+@admin.register(AssemblySession)
+class AssemblySessionAdmin(admin.ModelAdmin):
+    list_display = ["code", "start_date", "end_date", "venue"]
+
+
+@admin.register(ProgressStatement)
+class ProgressStatementAdmin(admin.ModelAdmin):
+    list_display = ["date", "context", "statement", "count", "recommendation"]
+    list_filter = ["session"]
+    list_select_related = ["recommendation"]
+    raw_id_fields = ["recommendation"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["recommendation", "fact", "value_short", "document", "from_reference_data"]
+    list_filter = ["fact", "from_reference_data"]
+    list_select_related = ["recommendation"]
+    search_fields = ["document", "url", "note", "value"]
+    raw_id_fields = ["recommendation"]
+    ordering = ["recommendation__number", "fact"]
+
+    @admin.display(description=_("value"))
+    def value_short(self, obj):
+        return Truncator(obj.value).chars(60) if obj.value else None

@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def stamp_history_source(sender, instance, history_instance, **kwargs):
+    """Copy the path a change came through onto its history record.
+
+    django-simple-history documents this signal as the way to fill extra history columns;
+    the services set ``_history_source`` beside ``_change_reason`` and ``_history_user``.
+    """
+    history_instance.history_source = getattr(instance, "_history_source", "") or ""
+
+
+def sync_groups(sender, **kwargs):
+    from recommendations.roles import ensure_groups
+
+    ensure_groups()
+
+
+class RecommendationsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "recommendations"
+    verbose_name = _("IER recommendations")
+
+    def ready(self):
+        from simple_history.signals import pre_create_historical_record
+
+        pre_create_historical_record.connect(
+            stamp_history_source, dispatch_uid="recommendations.stamp_history_source"
+        )
+        # Runs after django.contrib.auth has created this app's permissions (auth is listed
+        # first in INSTALLED_APPS, so its post_migrate receiver is connected first).
+        post_migrate.connect(sync_groups, sender=self, dispatch_uid="recommendations.sync_groups")

@@ -1,0 +1,689 @@
+"""The IER domain: the report's clusters and sections, its 384 recommendations, who owns them,
+the status vocabularies, and where each recorded fact comes from.
+
+Writes to a Recommendation go through ``recommendations.services`` (one history record per
+change, with who, when, what and why); reads go through ``RecommendationQuerySet``.
+"""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Prefetch, Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+NUMBER_MIN = 1
+NUMBER_MAX = 384
+NUMBER_RANGE_MESSAGE = _("Recommendation numbers run from R1 to R384.")
+
+NOT_YET_RECORDED = _("Not yet recorded")
+
+
+def in_language(english: str, french: str) -> str:
+    """The French value when the active language is French and one is recorded, else English."""
+    if french and (translation.get_language() or "").startswith("fr"):
+        return french
+    return english
+
+
+class ChangeSource(models.TextChoices):
+    """Which path a change came through; kept on every history record beside who and why."""
+
+    REFERENCE = "reference", _("Reference data")
+    DEMO = "demo", _("Demonstration data")
+    ADMIN = "admin", _("Back-office")
+    BULK = "bulk", _("Back-office bulk action")
+    IMPORT = "import", _("Spreadsheet import")
+    COMMAND = "command", _("Management command")
+
+
+class AuditFields(models.Model):
+    """Extra columns on history tables (filled by apps.stamp_history_source)."""
+
+    history_source = models.CharField(
+        _("source of the change"), max_length=20, choices=ChangeSource.choices, blank=True
+    )
+
+    class Meta:
+        abstract = True
+
+
+#
+# The report's structure
+#
+
+
+class Cluster(models.Model):
+    """One of the report's three clusters (I. Governance, II. Judiciary, III. ...)."""
+
+    code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("I, II or III"))
+    name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return in_language(self.name, self.name_fr)
+
+
+class Section(models.Model):
+    """A section or subsection of the report, in a tree under a cluster (e.g. I > A > 4)."""
+
+    key = models.CharField(
+        _("key"),
+        max_length=40,
+        unique=True,
+        validators=[RegexValidator(r"^[IVX]+(\.[A-Za-z0-9()]+)+$", _("Use a dotted path: I.A.4"))],
+        help_text=_("Dotted path used in spreadsheets and URLs, e.g. I.A.4."),
+    )
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, related_name="sections", verbose_name=_("cluster")
+    )
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent section"),
+    )
+    code = models.CharField(_("number in the report"), max_length=20, help_text=_("A, 4, (2)"))
+    title = models.CharField(_("title"), max_length=300)
+    title_fr = models.CharField(_("title in French"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position in the tree."))
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.display_title}"
+
+    @property
+    def display_title(self) -> str:
+        return in_language(self.title, self.title_fr)
+
+    @property
+    def label(self) -> str:
+        """As the report numbers it: "A. Unified Governance", "(2) Executive Committee"."""
+        separator = ". " if self.code[-1:].isalnum() else " "
+        return f"{self.code}{separator}{self.display_title}"
+
+    @property
+    def lineage(self) -> list["Section"]:
+        """This section and its ancestors, outermost first.
+
+        Walks ``parent``: fetch with select_related("section__parent__parent") to avoid queries.
+        """
+        chain, node = [], self
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    def clean(self) -> None:
+        if self.parent_id:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("A section cannot be its own parent.")})
+            if self.parent.cluster_id != self.cluster_id:
+                raise ValidationError({"parent": _("The parent section is in another cluster.")})
+
+
+#
+# Vocabularies the Secretariat edits (the real Matrix may use other words)
+#
+
+
+class StatusVocabulary(models.Model):
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    label_en = models.CharField(_("label (English)"), max_length=120)
+    label_fr = models.CharField(_("label (French)"), max_length=120, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    colour = models.CharField(
+        _("colour"),
+        max_length=7,
+        default="#767676",
+        validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex colour such as #1b7837."))],
+    )
+    is_final = models.BooleanField(_("final"), default=False, help_text=_("No further change is expected."))
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_note = models.TextField(
+        _("where the term comes from"),
+        blank=True,
+        help_text=_("Say when the term was not found in any source."),
+    )
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "key"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return in_language(self.label_en, self.label_fr)
+
+    @property
+    def description(self) -> str:
+        return in_language(self.description_en, self.description_fr)
+
+
+class AssessmentStatus(StatusVocabulary):
+    """Where the assessment of a recommendation stands (e.g. positively assessed)."""
+
+    counts_as_assessed = models.BooleanField(_("counts as assessed"), default=True)
+    counts_as_positive = models.BooleanField(
+        _("counts as positive"),
+        default=False,
+        help_text=_("Positively assessed, with or without modifications: goes on to implementation."),
+    )
+
+    class Meta(StatusVocabulary.Meta):
+        verbose_name = _("assessment status")
+        verbose_name_plural = _("assessment statuses")
+
+
+class ImplementationStatus(StatusVocabulary):
+    """Where the implementation of a recommendation stands (e.g. in progress)."""
+
+    counts_as_implemented = models.BooleanField(_("counts as implemented"), default=False)
+
+    class Meta(StatusVocabulary.Meta):
+        verbose_name = _("implementation status")
+        verbose_name_plural = _("implementation statuses")
+
+
+#
+# Who owns what
+#
+
+
+class MandateHolder(models.Model):
+    """An Assembly or Court body that can own recommendations (Bureau, CBF, OTP, Registry...)."""
+
+    class Kind(models.TextChoices):
+        ASSEMBLY = "assembly", _("Assembly, Bureau or Secretariat")
+        WORKING_GROUP = "working_group", _("Working group or study group of the Bureau")
+        FACILITATION = "facilitation", _("Facilitation")
+        SUBSIDIARY_BODY = "subsidiary_body", _("Committee or subsidiary body")
+        COURT_ORGAN = "court_organ", _("Court organ")
+        OTHER = "other", _("Other Rome Statute body")
+
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mandate-holder")
+        verbose_name_plural = _("mandate-holders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["abbreviation"],
+                condition=~Q(abbreviation=""),
+                name="%(app_label)s_%(class)s_unique_abbreviation",
+                violation_error_message=_("Another mandate-holder already uses this abbreviation."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        name = in_language(self.name, self.name_fr)
+        return f"{name} ({self.abbreviation})" if self.abbreviation else name
+
+    @property
+    def short_name(self) -> str:
+        return self.abbreviation or in_language(self.name, self.name_fr)
+
+
+class MandateAssignment(models.Model):
+    """A mandate-holder's role on a recommendation (lead, contributing, or a procedural step)."""
+
+    class Role(models.IntegerChoices):
+        LEAD = 1, _("Lead")
+        CONTRIBUTING = 2, _("Contributing")
+        PROCEDURAL = 3, _("Procedural step (not an assignment)")
+
+    recommendation = models.ForeignKey(
+        "Recommendation", on_delete=models.CASCADE, related_name="assignments"
+    )
+    mandate_holder = models.ForeignKey(
+        MandateHolder,
+        on_delete=models.PROTECT,
+        related_name="assignments",
+        verbose_name=_("mandate-holder"),
+    )
+    role = models.PositiveSmallIntegerField(_("role"), choices=Role.choices, default=Role.LEAD)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    is_demo = models.BooleanField(_("demonstration data"), default=False, editable=False)
+
+    class Meta:
+        ordering = ["role", "mandate_holder__name"]
+        verbose_name = _("mandate-holder assignment")
+        verbose_name_plural = _("mandate-holder assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recommendation", "mandate_holder"],
+                name="%(app_label)s_%(class)s_unique_holder",
+                violation_error_message=_("This mandate-holder is already listed."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mandate_holder.short_name} ({self.get_role_display()})"
+
+    @property
+    def is_owner(self) -> bool:
+        """Procedural mentions are not ownership (NOTES.md: do not show CBF as the owner)."""
+        return self.role != self.Role.PROCEDURAL
+
+
+class Topic(models.Model):
+    """A topic the Review Mechanism took responsibility for (ICC-ASP/23/Res.4, para. 9)."""
+
+    key = models.SlugField(_("key"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    oversight_forum = models.ForeignKey(
+        MandateHolder,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="overseen_topics",
+        verbose_name=_("forum overseeing implementation"),
+        help_text=_("Designated by the Bureau; empty means to be determined."),
+    )
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["order", "key"]
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self) -> str:
+        return in_language(self.name, self.name_fr)
+
+
+class AssemblySession(models.Model):
+    """An annual session of the Assembly of States Parties (ASP19 ...), for later editions."""
+
+    number = models.PositiveSmallIntegerField(_("number"), unique=True)
+    start_date = models.DateField(_("first day"), null=True, blank=True)
+    end_date = models.DateField(_("last day"), null=True, blank=True)
+    venue = models.CharField(_("venue"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("Assembly session")
+        verbose_name_plural = _("Assembly sessions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="%(app_label)s_%(class)s_ends_after_start",
+                violation_error_message=_("A session cannot end before it starts."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"ASP{self.number}"
+
+
+class ProgressStatement(models.Model):
+    """What a source said about the review's progress at a date ("383 of 384 assessed")."""
+
+    class Precision(models.TextChoices):
+        DAY = "day", _("day")
+        MONTH = "month", _("month")
+
+    context = models.CharField(_("occasion"), max_length=120, help_text=_("As the source names it."))
+    session = models.ForeignKey(
+        AssemblySession, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("session")
+    )
+    date = models.DateField(_("date"))
+    date_precision = models.CharField(
+        _("date precision"), max_length=5, choices=Precision.choices, default=Precision.DAY
+    )
+    recommendation = models.ForeignKey(
+        "Recommendation",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="progress_statements",
+        verbose_name=_("recommendation"),
+    )
+    statement = models.CharField(_("statement"), max_length=200)
+    count = models.PositiveIntegerField(_("count"), null=True, blank=True)
+    source_url = models.TextField(_("source"), help_text=_("URLs or document symbol, one per line."))
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("progress statement")
+        verbose_name_plural = _("progress statements")
+
+    def __str__(self) -> str:
+        figure = f"{self.count} " if self.count is not None else ""
+        return f"{self.date:%Y-%m-%d}: {figure}{self.statement}"
+
+
+#
+# The recommendations
+#
+
+_NUMBER_TOKEN = re.compile(r"^(?:rec(?:ommendation)?\.?\s*|r\s*)?0*(\d{1,4})$", re.IGNORECASE)
+_NUMBER_RANGE = re.compile(r"^(?:r)?0*(\d{1,4})-(?:r)?0*(\d{1,4})$", re.IGNORECASE)
+
+
+def parse_recommendation_number(text: str) -> int | None:
+    """The number in "R14", "r014", "14", "Rec. 14", "Recommendation 14"; None otherwise."""
+    match = _NUMBER_TOKEN.match(str(text).strip())
+    return int(match.group(1)) if match else None
+
+
+def parse_recommendation_numbers(text: str) -> list[int] | None:
+    """Numbers in a query such as "R14", "14", "R14-R20", "R2, R10"; None if it is not one.
+
+    A range is capped at the 384 numbers so that "R1-R99999" cannot build a huge query.
+    """
+    normalised = re.sub(r"\s*(?:-|–|\bto\b)\s*", "-", str(text).strip(), flags=re.IGNORECASE)
+    normalised = re.sub(r"(?i)\b(rec(?:ommendation)?\.?|r)\s+(?=\d)", r"\1", normalised)
+    tokens = [token for token in re.split(r"[,;\s]+", normalised) if token]
+    if not tokens:
+        return None
+    numbers: list[int] = []
+    for token in tokens:
+        single = parse_recommendation_number(token)
+        if single is not None:
+            numbers.append(single)
+            continue
+        span = _NUMBER_RANGE.match(token)
+        if not span:
+            return None
+        low, high = sorted((int(span.group(1)), int(span.group(2))))
+        numbers.extend(range(max(low, NUMBER_MIN), min(high, NUMBER_MAX) + 1))
+    return sorted(set(numbers))
+
+
+class RecommendationQuerySet(models.QuerySet):
+    def for_list(self) -> "RecommendationQuerySet":
+        """Everything a list of recommendations shows, fetched up front.
+
+        Adds cluster, section (and two levels of parents), both statuses, and the
+        mandate-holder assignments (lead first) in one extra query.
+        """
+        return self.select_related(
+            "cluster",
+            "section__parent__parent",
+            "assessment_status",
+            "implementation_status",
+        ).prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=MandateAssignment.objects.select_related("mandate_holder").order_by(
+                    "role", "mandate_holder__name"
+                ),
+            )
+        )
+
+    def search(self, query: str) -> "RecommendationQuerySet":
+        """Recommendations whose number matches ("R14", "14", "R14-R20") or whose text does."""
+        query = (query or "").strip()
+        if not query:
+            return self
+        numbers = parse_recommendation_numbers(query)
+        if numbers is not None:
+            return self.filter(number__in=numbers)
+        return self.filter(
+            Q(text__icontains=query)
+            | Q(text_fr__icontains=query)
+            | Q(short_title__icontains=query)
+            | Q(short_title_fr__icontains=query)
+        )
+
+    def with_demo_values(self) -> "RecommendationQuerySet":
+        """Recommendations that carry any demonstration value (status or assignment)."""
+        return self.filter(
+            Q(assessment_status_demo=True)
+            | Q(implementation_status_demo=True)
+            | Q(assignments__is_demo=True)
+        ).distinct()
+
+
+class Recommendation(models.Model):
+    """One of the 384 recommendations of the IER final report (30 September 2020)."""
+
+    class Responsibility(models.TextChoices):
+        COURT = "court", _("Court")
+        ASSEMBLY = "assembly", _("Assembly")
+        ASSEMBLY_AND_COURT = "assembly_court", _("Assembly & Court")
+
+    class Priority(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNKNOWN = "unknown", _("Unknown")
+
+    number = models.PositiveSmallIntegerField(
+        _("number"),
+        unique=True,
+        validators=[
+            MinValueValidator(NUMBER_MIN, NUMBER_RANGE_MESSAGE),
+            MaxValueValidator(NUMBER_MAX, NUMBER_RANGE_MESSAGE),
+        ],
+        error_messages={"unique": _("This recommendation number is already taken.")},
+    )
+    short_title = models.CharField(_("short title"), max_length=200, blank=True)
+    short_title_fr = models.CharField(_("short title in French"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    text_fr = models.TextField(_("text in French"), blank=True)
+    cluster = models.ForeignKey(
+        Cluster,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        verbose_name=_("cluster"),
+        help_text=_("Set from the section when there is one; alone when only the cluster is known."),
+    )
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        verbose_name=_("section"),
+    )
+    responsibility = models.CharField(
+        _("responsibility"), max_length=20, choices=Responsibility.choices, blank=True
+    )
+    priority = models.CharField(
+        _("priority (report annex I)"),
+        max_length=10,
+        choices=Priority.choices,
+        default=Priority.UNKNOWN,
+    )
+    assessment_status = models.ForeignKey(
+        AssessmentStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        verbose_name=_("assessment status"),
+    )
+    assessment_status_changed_at = models.DateTimeField(
+        _("assessment status last changed"), null=True, blank=True, editable=False
+    )
+    assessment_status_demo = models.BooleanField(
+        _("assessment status is demonstration data"), default=False, editable=False
+    )
+    implementation_status = models.ForeignKey(
+        ImplementationStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations",
+        verbose_name=_("implementation status"),
+    )
+    implementation_status_changed_at = models.DateTimeField(
+        _("implementation status last changed"), null=True, blank=True, editable=False
+    )
+    implementation_status_demo = models.BooleanField(
+        _("implementation status is demonstration data"), default=False, editable=False
+    )
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="recommendations", verbose_name=_("topics")
+    )
+    mandate_holders = models.ManyToManyField(
+        MandateHolder,
+        through=MandateAssignment,
+        blank=True,
+        related_name="recommendations",
+        verbose_name=_("mandate-holders"),
+    )
+    public_remarks = models.TextField(_("public remarks"), blank=True)
+    internal_remarks = models.TextField(
+        _("internal remarks"), blank=True, help_text=_("Never shown to the public.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    history = HistoricalRecords(
+        bases=[AuditFields],
+        m2m_fields=[topics, mandate_holders],
+        excluded_fields=["created_at", "updated_at"],
+    )
+    objects = RecommendationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("recommendation")
+        verbose_name_plural = _("recommendations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(number__gte=NUMBER_MIN) & Q(number__lte=NUMBER_MAX),
+                name="%(app_label)s_%(class)s_number_range",
+                violation_error_message=NUMBER_RANGE_MESSAGE,
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def code(self) -> str:
+        return f"R{self.number}"
+
+    @property
+    def display_text(self) -> str:
+        return in_language(self.text, self.text_fr)
+
+    @property
+    def display_title(self) -> str:
+        return in_language(self.short_title, self.short_title_fr)
+
+    @property
+    def placement(self) -> list[str]:
+        """Cluster, then each section level down to this recommendation's section."""
+        if self.section_id:
+            return [str(self.section.cluster if self.cluster is None else self.cluster)] + [
+                section.label for section in self.section.lineage
+            ]
+        return [str(self.cluster)] if self.cluster_id else []
+
+    def clean(self) -> None:
+        if self.section_id and self.cluster_id and self.section.cluster_id != self.cluster_id:
+            raise ValidationError(
+                {"section": _("Section %(section)s is not in cluster %(cluster)s.")
+                 % {"section": self.section.key, "cluster": self.cluster.code}}
+            )
+
+
+class Source(models.Model):
+    """Where a recorded fact about a recommendation comes from: document, URL, note."""
+
+    class Fact(models.TextChoices):
+        PLACEMENT = "placement", _("Place in the report")
+        RESPONSIBILITY = "responsibility", _("Responsibility")
+        PRIORITY = "priority", _("Priority")
+        TEXT = "text", _("Text")
+        SHORT_TITLE = "short_title", _("Short title")
+        ASSESSMENT_STATUS = "assessment_status", _("Assessment status")
+        IMPLEMENTATION_STATUS = "implementation_status", _("Implementation status")
+        MANDATE_HOLDER = "mandate_holder", _("Mandate-holder")
+        OTHER = "other", _("Other")
+
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.CASCADE, related_name="sources"
+    )
+    fact = models.CharField(_("fact"), max_length=30, choices=Fact.choices)
+    value = models.TextField(
+        _("value given by the source"),
+        blank=True,
+        help_text=_("Empty when the source records that nothing was found."),
+    )
+    document = models.CharField(_("document"), max_length=300, blank=True)
+    url = models.TextField(_("URLs"), blank=True, help_text=_("One per line."))
+    note = models.TextField(_("note"), blank=True)
+    from_reference_data = models.BooleanField(
+        _("from the reference data"), default=False, editable=False
+    )
+
+    history = HistoricalRecords(bases=[AuditFields])
+
+    class Meta:
+        ordering = ["recommendation", "fact", "pk"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(document="", url=""),
+                name="%(app_label)s_%(class)s_document_or_url",
+                violation_error_message=_("Give the document, a URL, or both."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_fact_display()}: {self.document or ' '.join(self.urls)}"
+
+    @property
+    def urls(self) -> list[str]:
+        return [line.strip() for line in self.url.splitlines() if line.strip()]

@@ -1,0 +1,219 @@
+"""The write path: every change to a recommendation goes through ``recommendation_update``.
+
+The admin form, the bulk action, the reference loader, the demo seeder (and later the import
+and the focal points' updates) all call it, so each change is validated the same way, saved in
+one transaction and leaves one history record with who, when, what changed, why and through
+which path (``ChangeSource``).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recommendations.models import (
+    ChangeSource,
+    MandateAssignment,
+    MandateHolder,
+    Recommendation,
+)
+
+# Plain fields and foreign keys that a change may set.
+UPDATABLE_FIELDS = (
+    "short_title",
+    "short_title_fr",
+    "text",
+    "text_fr",
+    "cluster",
+    "section",
+    "responsibility",
+    "priority",
+    "assessment_status",
+    "implementation_status",
+    "public_remarks",
+    "internal_remarks",
+)
+# Status fields, with the columns that say when each last changed and whether it is demo data.
+STATUS_FIELDS = {
+    "assessment_status": ("assessment_status_changed_at", "assessment_status_demo"),
+    "implementation_status": ("implementation_status_changed_at", "implementation_status_demo"),
+}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A mandate-holder's place on a recommendation, as callers describe it."""
+
+    mandate_holder: MandateHolder
+    role: int = MandateAssignment.Role.LEAD
+    note: str = ""
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for the change: it is kept in the history.")})
+    return reason
+
+
+def _stamp(recommendation: Recommendation, *, user, reason: str, source: str) -> None:
+    """What the next history record of this instance will carry (see apps.py)."""
+    recommendation._history_user = user
+    recommendation._change_reason = reason
+    recommendation._history_source = source
+
+
+def recommendation_create(
+    *, number: int, user: AbstractBaseUser | None, reason: str, source: str
+) -> Recommendation:
+    """Create the (empty) record of a recommendation number; facts are added by updates."""
+    recommendation = Recommendation(number=number)
+    recommendation.full_clean()
+    _stamp(recommendation, user=user, reason=_require_reason(reason), source=source)
+    recommendation.save()
+    return recommendation
+
+
+def recommendation_update(
+    recommendation: Recommendation | int,
+    *,
+    changes: Mapping[str, Any],
+    user: AbstractBaseUser | None,
+    reason: str,
+    source: str,
+) -> list[str]:
+    """Apply ``changes`` to one recommendation and record them; return the changed field names.
+
+    ``changes`` maps field names from UPDATABLE_FIELDS to new values (model instances or None
+    for foreign keys), plus optionally ``topics`` (an iterable of Topic) and ``assignments``
+    (an iterable of Assignment: the complete new list). Values equal to the current ones are
+    ignored; if nothing changes, nothing is written and no history record is made.
+
+    Setting a section sets the cluster to the section's cluster. A status set through any
+    path but the demo seeder is real data: its demonstration flag is cleared.
+    """
+    reason = _require_reason(reason)
+    unknown = set(changes) - set(UPDATABLE_FIELDS) - {"topics", "assignments"}
+    if unknown:
+        raise ValueError(f"Not an updatable field: {', '.join(sorted(unknown))}")
+    changes = dict(changes)
+    if changes.get("section") is not None and "cluster" not in changes:
+        changes["cluster"] = changes["section"].cluster
+
+    pk = recommendation.pk if isinstance(recommendation, Recommendation) else recommendation
+    with transaction.atomic():
+        current = Recommendation.objects.select_for_update().get(pk=pk)
+        changed = [
+            name
+            for name in UPDATABLE_FIELDS
+            if name in changes and _differs(current, name, changes[name])
+        ]
+        for name in changed:
+            setattr(current, name, changes[name])
+        now = timezone.now()
+        for name in changed:
+            if name in STATUS_FIELDS:
+                changed_at, demo_flag = STATUS_FIELDS[name]
+                setattr(current, changed_at, now)
+                setattr(current, demo_flag, source == ChangeSource.DEMO and changes[name] is not None)
+
+        new_topics = None
+        if "topics" in changes:
+            new_topics = {topic.pk for topic in changes["topics"]}
+            if new_topics != set(current.topics.values_list("pk", flat=True)):
+                changed.append("topics")
+        new_assignments = None
+        if "assignments" in changes:
+            new_assignments = _assignment_rows(current, changes["assignments"], source)
+            if new_assignments is not None:
+                changed.append("mandate_holders")
+
+        if not changed:
+            return []
+        current.full_clean()
+        # The m2m rows are written before the save so that the history record made by the
+        # save holds their new state (simple-history snapshots m2m rows on each record).
+        if new_topics is not None and "topics" in changed:
+            through = Recommendation.topics.through
+            through.objects.filter(recommendation=current).delete()
+            through.objects.bulk_create(
+                through(recommendation=current, topic_id=topic_id) for topic_id in new_topics
+            )
+        if new_assignments is not None:
+            MandateAssignment.objects.filter(recommendation=current).delete()
+            MandateAssignment.objects.bulk_create(new_assignments)
+        _stamp(current, user=user, reason=reason, source=source)
+        current.save()
+
+    if isinstance(recommendation, Recommendation):
+        recommendation.refresh_from_db()
+    return changed
+
+
+def recommendations_bulk_update(
+    recommendations: Iterable[Recommendation],
+    *,
+    changes: Mapping[str, Any],
+    user: AbstractBaseUser | None,
+    reason: str,
+    source: str,
+) -> int:
+    """Apply the same changes to several recommendations, all or none; return how many changed."""
+    _require_reason(reason)
+    with transaction.atomic():
+        return sum(
+            1
+            for recommendation in recommendations
+            if recommendation_update(
+                recommendation, changes=changes, user=user, reason=reason, source=source
+            )
+        )
+
+
+def _differs(current: Recommendation, name: str, value: Any) -> bool:
+    field = Recommendation._meta.get_field(name)
+    if field.is_relation:
+        return getattr(current, field.attname) != (value.pk if value is not None else None)
+    return getattr(current, name) != value
+
+
+def _assignment_rows(
+    current: Recommendation, assignments: Iterable[Assignment], source: str
+) -> list[MandateAssignment] | None:
+    """The new assignment rows, or None when they equal the current ones.
+
+    A row that stays exactly as it was keeps its demonstration flag; a new or changed row is
+    demonstration data only when the demo seeder writes it.
+    """
+    existing = {
+        (row.mandate_holder_id, row.role, row.note): row.is_demo
+        for row in current.assignments.all()
+    }
+    wanted: dict[int, Assignment] = {}
+    for assignment in assignments:
+        if assignment.mandate_holder.pk in wanted:
+            raise ValidationError(
+                {"mandate_holders": _("%(holder)s is listed twice.") % {"holder": assignment.mandate_holder}}
+            )
+        wanted[assignment.mandate_holder.pk] = assignment
+    keys = {(a.mandate_holder.pk, int(a.role), a.note or "") for a in wanted.values()}
+    if keys == set(existing):
+        return None
+    return [
+        MandateAssignment(
+            recommendation=current,
+            mandate_holder=a.mandate_holder,
+            role=a.role,
+            note=a.note or "",
+            is_demo=existing.get(
+                (a.mandate_holder.pk, int(a.role), a.note or ""), source == ChangeSource.DEMO
+            ),
+        )
+        for a in wanted.values()
+    ]
+

@@ -1,0 +1,67 @@
+"""Personas and shared set-up.
+
+The reference data is loaded once into the test database; each test runs in a transaction
+that is rolled back, so every test starts from exactly the reference data.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from recommendations.models import Recommendation
+from recommendations.reference import load_reference_data
+from recommendations.roles import SECRETARIAT
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_plain(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_user(username: str, *, groups=(), **flags):
+    user = get_user_model().objects.create_user(username=username, password="pw", **flags)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def secretariat_user(db):
+    """Alice, ASP Secretariat staff: the back-office persona."""
+    return make_user("alice", is_staff=True, groups=[SECRETARIAT])
+
+
+@pytest.fixture
+def secretariat_client(client, secretariat_user):
+    client.force_login(secretariat_user)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, db):
+    """Charlie, logged in but neither staff nor in any group."""
+    client.force_login(make_user("charlie"))
+    return client
+
+
+@pytest.fixture
+def staff_without_group_client(client, db):
+    """Bob, staff flag set but no group: reaches the admin index and nothing else."""
+    client.force_login(make_user("bob", is_staff=True))
+    return client
+
+
+@pytest.fixture
+def rec(db):
+    """Fetch a recommendation by number: rec(14)."""
+    return lambda number: Recommendation.objects.get(number=number)
