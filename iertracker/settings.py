@@ -24,7 +24,9 @@ def envbool(name: str, default: bool) -> bool:
         return True
     if value.strip().lower() in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be one of 1/0, true/false, yes/no, on/off; got {value!r}"
+    )
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -39,7 +41,7 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
-    SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 (DEBUG only)
+    SECRET_KEY = "django-insecure-local-development-only"
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
@@ -92,7 +94,7 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "iertracker.wsgi.application"
 
-# SQLite file by default; DATABASE_URL=postgres://user:password@host:5432/name switches to PostgreSQL.
+# A SQLite file by default; DATABASE_URL=postgres://user:password@host:5432/name for PostgreSQL.
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",

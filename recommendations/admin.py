@@ -139,7 +139,9 @@ class BulkStatusForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("assessment_status") and not cleaned.get("implementation_status"):
-            raise ValidationError(_("Choose a new assessment status, implementation status, or both."))
+            raise ValidationError(
+                _("Choose a new assessment status, implementation status, or both.")
+            )
         return cleaned
 
     def changes(self) -> dict:
@@ -193,7 +195,9 @@ class RecommendationAdmin(SimpleHistoryAdmin):
         DemoDataFilter,
     ]
     search_fields = ["text", "short_title"]
-    search_help_text = _("A number (R14, 14), a range (R14-R20), a list (R2, R10) or words of the text.")
+    search_help_text = _(
+        "A number (R14, 14), a range (R14-R20), a list (R2, R10) or words of the text."
+    )
     ordering = ["number"]
     list_per_page = 100
     empty_value_display = NOT_YET_RECORDED
@@ -296,7 +300,9 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             (
                 (
                     a.mandate_holder.short_name,
-                    "" if a.role == MandateAssignment.Role.LEAD else f" ({a.get_role_display().lower()})",
+                    ""
+                    if a.role == MandateAssignment.Role.LEAD
+                    else f" ({a.get_role_display().lower()})",
                 )
                 for a in rows
             ),
@@ -315,7 +321,11 @@ class RecommendationAdmin(SimpleHistoryAdmin):
         for formset in formsets:
             if formset.model is MandateAssignment:
                 changes["assignments"] = [
-                    Assignment(f.cleaned_data["mandate_holder"], f.cleaned_data["role"], f.cleaned_data["note"])
+                    Assignment(
+                        f.cleaned_data["mandate_holder"],
+                        f.cleaned_data["role"],
+                        f.cleaned_data["note"],
+                    )
                     for f in formset.forms
                     if f.cleaned_data.get("mandate_holder") and not f.cleaned_data.get("DELETE")
                 ]
@@ -340,11 +350,21 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             labels = ", ".join(
                 str(Recommendation._meta.get_field(name).verbose_name) for name in changed
             )
-            self.message_user(request, _("Recorded in the history: %(fields)s.") % {"fields": labels})
+            self.message_user(
+                request, _("Recorded in the history: %(fields)s.") % {"fields": labels}
+            )
+
+    def construct_change_message(self, request, form, formsets, add):
+        # The assignments are written by the service, not by their formset; the history
+        # record (not this log entry) holds what changed in them.
+        formsets = [f for f in formsets if f.model is not MandateAssignment]
+        return super().construct_change_message(request, form, formsets, add)
 
     # Bulk action
 
-    @admin.action(description=_("Set status on the selected recommendations…"), permissions=["change"])
+    @admin.action(
+        description=_("Set status on the selected recommendations…"), permissions=["change"]
+    )
     def set_statuses(self, request, queryset):
         form = BulkStatusForm(request.POST if "apply" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -412,7 +432,13 @@ class SectionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+        # Meta.ordering does not apply to aggregate queries: order explicitly.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(recommendation_count=Count("recommendations"))
+            .order_by("order", "key")
+        )
 
     @admin.display(description=_("recommendations"), ordering="recommendation_count")
     def recommendation_count(self, obj):
@@ -420,12 +446,25 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 class StatusVocabularyAdmin(admin.ModelAdmin):
-    list_display = ["label_en", "label_fr", "key", "order", "swatch", "is_final", "recommendation_count"]
+    list_display = [
+        "label_en",
+        "label_fr",
+        "key",
+        "order",
+        "swatch",
+        "is_final",
+        "recommendation_count",
+    ]
     list_editable = ["order"]
     search_fields = ["key", "label_en", "label_fr"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(recommendation_count=Count("recommendations"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(recommendation_count=Count("recommendations"))
+            .order_by("order", "key")
+        )
 
     @admin.display(description=_("colour"))
     def swatch(self, obj):
@@ -456,8 +495,11 @@ class MandateHolderAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            recommendation_count=Count("assignments__recommendation", distinct=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(recommendation_count=Count("assignments__recommendation", distinct=True))
+            .order_by("name")
         )
 
     @admin.display(description=_("recommendations"), ordering="recommendation_count")

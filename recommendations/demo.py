@@ -37,7 +37,17 @@ IMPLEMENTATION_WEIGHTS = {
     "implemented": 20,
     "no_further_action": 10,
 }
-LEAD_CANDIDATES = ["otp", "registry", "presidency", "chambers", "bureau", "hwg", "nywg", "cbf", "sgg"]
+LEAD_CANDIDATES = [
+    "otp",
+    "registry",
+    "presidency",
+    "chambers",
+    "bureau",
+    "hwg",
+    "nywg",
+    "cbf",
+    "sgg",
+]
 
 
 def _weighted(rng: random.Random, vocabulary: dict, weights: dict):
@@ -48,7 +58,7 @@ def _weighted(rng: random.Random, vocabulary: dict, weights: dict):
 
 
 def demo_seed(*, user=None) -> int:
-    """Fill empty statuses and empty mandate-holder lists with demo values; return how many changed."""
+    """Fill empty statuses and mandate-holder lists with demo values; return how many changed."""
     rng = random.Random(SEED)
     assessments = {s.key: s for s in AssessmentStatus.objects.all()}
     implementations = {s.key: s for s in ImplementationStatus.objects.all()}

@@ -163,7 +163,9 @@ class StatusVocabulary(models.Model):
         default="#767676",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Use a hex colour such as #1b7837."))],
     )
-    is_final = models.BooleanField(_("final"), default=False, help_text=_("No further change is expected."))
+    is_final = models.BooleanField(
+        _("final"), default=False, help_text=_("No further change is expected.")
+    )
     source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
     source_note = models.TextField(
         _("where the term comes from"),
@@ -194,7 +196,9 @@ class AssessmentStatus(StatusVocabulary):
     counts_as_positive = models.BooleanField(
         _("counts as positive"),
         default=False,
-        help_text=_("Positively assessed, with or without modifications: goes on to implementation."),
+        help_text=_(
+            "Positively assessed, with or without modifications: goes on to implementation."
+        ),
     )
 
     class Meta(StatusVocabulary.Meta):
@@ -375,7 +379,9 @@ class ProgressStatement(models.Model):
         DAY = "day", _("day")
         MONTH = "month", _("month")
 
-    context = models.CharField(_("occasion"), max_length=120, help_text=_("As the source names it."))
+    context = models.CharField(
+        _("occasion"), max_length=120, help_text=_("As the source names it.")
+    )
     session = models.ForeignKey(
         AssemblySession, on_delete=models.SET_NULL, null=True, blank=True, verbose_name=_("session")
     )
@@ -393,7 +399,9 @@ class ProgressStatement(models.Model):
     )
     statement = models.CharField(_("statement"), max_length=200)
     count = models.PositiveIntegerField(_("count"), null=True, blank=True)
-    source_url = models.TextField(_("source"), help_text=_("URLs or document symbol, one per line."))
+    source_url = models.TextField(
+        _("source"), help_text=_("URLs or document symbol, one per line.")
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -425,7 +433,7 @@ def parse_recommendation_numbers(text: str) -> list[int] | None:
 
     A range is capped at the 384 numbers so that "R1-R99999" cannot build a huge query.
     """
-    normalised = re.sub(r"\s*(?:-|–|\bto\b)\s*", "-", str(text).strip(), flags=re.IGNORECASE)
+    normalised = re.sub(r"\s*(?:-|\u2013|\bto\b)\s*", "-", str(text).strip(), flags=re.IGNORECASE)
     normalised = re.sub(r"(?i)\b(rec(?:ommendation)?\.?|r)\s+(?=\d)", r"\1", normalised)
     tokens = [token for token in re.split(r"[,;\s]+", normalised) if token]
     if not tokens:
@@ -522,7 +530,9 @@ class Recommendation(models.Model):
         blank=True,
         related_name="recommendations",
         verbose_name=_("cluster"),
-        help_text=_("Set from the section when there is one; alone when only the cluster is known."),
+        help_text=_(
+            "Set from the section when there is one; alone when only the cluster is known."
+        ),
     )
     section = models.ForeignKey(
         Section,
@@ -632,8 +642,10 @@ class Recommendation(models.Model):
     def clean(self) -> None:
         if self.section_id and self.cluster_id and self.section.cluster_id != self.cluster_id:
             raise ValidationError(
-                {"section": _("Section %(section)s is not in cluster %(cluster)s.")
-                 % {"section": self.section.key, "cluster": self.cluster.code}}
+                {
+                    "section": _("Section %(section)s is not in cluster %(cluster)s.")
+                    % {"section": self.section.key, "cluster": self.cluster.code}
+                }
             )
 
 

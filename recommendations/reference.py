@@ -72,7 +72,10 @@ class LoadReport:
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
-        return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
+        return [
+            {key: (value or "").strip() for key, value in row.items()}
+            for row in csv.DictReader(handle)
+        ]
 
 
 def _yes(value: str) -> bool:
@@ -179,7 +182,8 @@ def _sync(model: type[models.Model], key: str, rows: list[dict], report: LoadRep
     """Create the rows missing by natural key; report (and keep) existing rows that differ."""
     names = {f.name for f in model._meta.get_fields() if f.concrete and not f.primary_key}
     existing = {
-        getattr(obj, key): obj for obj in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})
+        getattr(obj, key): obj
+        for obj in model.objects.filter(**{f"{key}__in": [r[key] for r in rows]})
     }
     result = {}
     for row in rows:
@@ -191,7 +195,9 @@ def _sync(model: type[models.Model], key: str, rows: list[dict], report: LoadRep
             obj.save()
             report.created[model._meta.verbose_name_plural] += 1
         else:
-            differing = sorted(name for name, value in values.items() if getattr(obj, name) != value)
+            differing = sorted(
+                name for name, value in values.items() if getattr(obj, name) != value
+            )
             if differing:
                 report.kept.append(
                     f"{model._meta.verbose_name} {values[key]}: the database differs from the "
@@ -208,7 +214,7 @@ def _create_recommendations(user, report: LoadReport) -> None:
             recommendation_create(
                 number=number,
                 user=user,
-                reason="Created from the reference data: the report numbers its recommendations R1-R384",
+                reason="Created from the reference data: the report numbers them R1-R384",
                 source=ChangeSource.REFERENCE,
             )
             report.created["recommendations"] += 1
@@ -247,7 +253,9 @@ def _changes_for(rec: Recommendation, fact: str, identity: str, value: str, chan
         if value and "." in value and section is None:
             raise ValueError(f"{rec.code}: unknown section {value!r}")
         changes["section"] = section
-        changes["cluster"] = section.cluster if section else Cluster.objects.filter(code=value).first()
+        changes["cluster"] = (
+            section.cluster if section else Cluster.objects.filter(code=value).first()
+        )
     elif fact == Source.Fact.ASSESSMENT_STATUS:
         changes[fact] = AssessmentStatus.objects.get(key=value) if value else None
     elif fact == Source.Fact.IMPLEMENTATION_STATUS:
@@ -362,7 +370,9 @@ def _load_progress_statements(rows, sessions: dict, report: LoadReport) -> None:
         date = _date(row["date"])
         if (date, row["statement"], row["context"]) in existing:
             continue
-        number = parse_recommendation_number(row["recommendation"]) if row["recommendation"] else None
+        number = (
+            parse_recommendation_number(row["recommendation"]) if row["recommendation"] else None
+        )
         statement = ProgressStatement(
             context=row["context"],
             session=sessions.get(row["session"]),

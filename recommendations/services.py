@@ -57,7 +57,9 @@ class Assignment:
 def _require_reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": _("Give a reason for the change: it is kept in the history.")})
+        raise ValidationError(
+            {"reason": _("Give a reason for the change: it is kept in the history.")}
+        )
     return reason
 
 
@@ -120,7 +122,9 @@ def recommendation_update(
             if name in STATUS_FIELDS:
                 changed_at, demo_flag = STATUS_FIELDS[name]
                 setattr(current, changed_at, now)
-                setattr(current, demo_flag, source == ChangeSource.DEMO and changes[name] is not None)
+                setattr(
+                    current, demo_flag, source == ChangeSource.DEMO and changes[name] is not None
+                )
 
         new_topics = None
         if "topics" in changes:
@@ -198,7 +202,10 @@ def _assignment_rows(
     for assignment in assignments:
         if assignment.mandate_holder.pk in wanted:
             raise ValidationError(
-                {"mandate_holders": _("%(holder)s is listed twice.") % {"holder": assignment.mandate_holder}}
+                {
+                    "mandate_holders": _("%(holder)s is listed twice.")
+                    % {"holder": assignment.mandate_holder}
+                }
             )
         wanted[assignment.mandate_holder.pk] = assignment
     keys = {(a.mandate_holder.pk, int(a.role), a.note or "") for a in wanted.values()}
@@ -216,4 +223,3 @@ def _assignment_rows(
         )
         for a in wanted.values()
     ]
-

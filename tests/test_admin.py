@@ -1,0 +1,357 @@
+"""The back-office as Alice (Secretariat), Bob (staff, no group) and Charlie (not staff)."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from recommendations.models import (
+    AssessmentStatus,
+    ChangeSource,
+    Cluster,
+    ImplementationStatus,
+    MandateAssignment,
+    MandateHolder,
+    Recommendation,
+)
+from recommendations.roles import GROUP_PERMISSIONS, SECRETARIAT
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:recommendations_recommendation_changelist")
+
+
+def change_url(recommendation):
+    return reverse("admin:recommendations_recommendation_change", args=[recommendation.pk])
+
+
+def form_data(response) -> dict:
+    """The POST data a browser would send back for an admin change form, unchanged."""
+    data = {}
+
+    def add(form):
+        for name in form.fields:
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = (
+                [str(v) for v in value] if isinstance(value, list) else str(value)
+            )
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data
+
+
+def changelist_codes(response) -> list[str]:
+    return [rec.code for rec in response.context["cl"].result_list]
+
+
+# Who gets in
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_a_logged_in_user_who_is_not_staff_cannot_reach_the_admin(outsider_client):
+    response = outsider_client.get(CHANGELIST)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+def test_staff_without_the_secretariat_role_cannot_see_recommendations(staff_without_group_client):
+    assert staff_without_group_client.get(CHANGELIST).status_code == 403
+
+
+def test_the_secretariat_group_has_exactly_the_listed_permissions():
+    group = Group.objects.get(name=SECRETARIAT)
+    expected = {
+        f"{action}_{model}"
+        for model, actions in GROUP_PERMISSIONS[SECRETARIAT].items()
+        for action in actions
+    }
+    assert set(group.permissions.values_list("codename", flat=True)) == expected
+    assert "delete_recommendation" not in expected
+    assert "add_recommendation" not in expected
+
+
+def test_nobody_adds_or_deletes_recommendations_in_the_admin(secretariat_client, admin_client, rec):
+    assert (
+        secretariat_client.get(reverse("admin:recommendations_recommendation_add")).status_code
+        == 403
+    )
+    delete = reverse("admin:recommendations_recommendation_delete", args=[rec(14).pk])
+    assert admin_client.get(delete).status_code == 403
+    assert Recommendation.objects.count() == 384
+
+
+# The list
+
+
+def test_the_list_shows_100_rows_in_number_order(secretariat_client):
+    response = secretariat_client.get(CHANGELIST)
+    assert response.status_code == 200
+    codes = changelist_codes(response)
+    assert codes == [f"R{n}" for n in range(1, 101)]
+    assert response.context["cl"].result_count == 384
+    page4 = secretariat_client.get(CHANGELIST, {"p": 4})
+    assert changelist_codes(page4) == [f"R{n}" for n in range(301, 385)]
+
+
+def test_the_list_shows_placement_responsibility_and_not_yet_recorded(secretariat_client):
+    content = secretariat_client.get(CHANGELIST).content.decode()
+    assert "I.A.4" in content  # R14's section
+    assert "Court" in content
+    assert "Text not yet recorded" in content
+    assert "Not yet recorded" in content
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("R14", ["R14"]),
+        ("14", ["R14"]),
+        ("r014", ["R14"]),
+        ("R14-R20", [f"R{n}" for n in range(14, 21)]),
+        ("gravity", ["R227"]),
+        ("no such words", []),
+    ],
+)
+def test_search_finds_numbers_ranges_and_text(secretariat_client, term, expected):
+    response = secretariat_client.get(CHANGELIST, {"q": term})
+    assert changelist_codes(response) == expected
+
+
+def test_filters_narrow_the_list(secretariat_client):
+    response = secretariat_client.get(CHANGELIST, {"responsibility__exact": "court"})
+    assert changelist_codes(response) == ["R6", "R7", "R14", "R16", "R17", "R18", "R19", "R20"]
+    cbf = MandateHolder.objects.get(slug="cbf")
+    response = secretariat_client.get(CHANGELIST, {"mandate_holders__id__exact": cbf.pk})
+    assert changelist_codes(response) == ["R27", "R30", "R33"]
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    response = secretariat_client.get(CHANGELIST, {"assessment_status__id__exact": positively.pk})
+    assert changelist_codes(response) == ["R363"]
+    cluster = Cluster.objects.get(code="III")
+    response = secretariat_client.get(CHANGELIST, {"cluster__id__exact": cluster.pk})
+    assert changelist_codes(response) == ["R226", "R227"]
+
+
+def test_the_list_runs_a_constant_number_of_queries(secretariat_client, django_assert_num_queries):
+    # 1 session, 1 user, 2 permissions (the user's and the group's); the list filters'
+    # choices: 1 cluster, 1 section, 1 assessment, 1 implementation, 1 mandate-holder, 1 topic;
+    # 2 counts (filtered and total); 1 page of rows with their joins, 1 prefetch of the
+    # assignments with their mandate-holders; 1 for the demo banner.
+    with django_assert_num_queries(15):
+        first = secretariat_client.get(CHANGELIST)  # 100 rows
+    with django_assert_num_queries(15):
+        last = secretariat_client.get(CHANGELIST, {"p": 4})  # 84 rows
+    assert len(first.context["cl"].result_list) == 100
+    assert len(last.context["cl"].result_list) == 84
+
+
+# Editing one recommendation
+
+
+def test_a_change_through_the_form_is_recorded_with_user_and_reason(
+    secretariat_client, secretariat_user, rec
+):
+    response = secretariat_client.get(change_url(rec(14)))
+    assert response.status_code == 200
+    data = form_data(response)
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    otp = MandateHolder.objects.get(slug="otp")
+    data.update(
+        {
+            "assessment_status": str(positively.pk),
+            "change_reason": "Matrix circulated before ASP24",
+            "assignments-TOTAL_FORMS": "1",
+            "assignments-0-mandate_holder": str(otp.pk),
+            "assignments-0-role": str(MandateAssignment.Role.LEAD),
+            "assignments-0-note": "",
+        }
+    )
+    response = secretariat_client.post(change_url(rec(14)), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    recommendation = rec(14)
+    assert recommendation.assessment_status == positively
+    assert [a.mandate_holder for a in recommendation.assignments.all()] == [otp]
+    record = recommendation.history.first()
+    assert record.history_user == secretariat_user
+    assert record.history_change_reason == "Matrix circulated before ASP24"
+    assert record.history_source == ChangeSource.ADMIN
+    assert recommendation.responsibility == "court"  # untouched fields stay as they were
+
+
+def test_a_change_without_a_reason_is_refused_and_changes_nothing(secretariat_client, rec):
+    before = rec(14).history.count()
+    data = form_data(secretariat_client.get(change_url(rec(14))))
+    data["responsibility"] = "assembly"
+    response = secretariat_client.post(change_url(rec(14)), data)
+    assert response.status_code == 200
+    assert "change_reason" in response.context["adminform"].form.errors
+    assert rec(14).responsibility == "court"
+    assert rec(14).history.count() == before
+
+
+def test_the_history_page_shows_who_what_when_and_why(secretariat_client, rec):
+    data = form_data(secretariat_client.get(change_url(rec(15))))
+    in_progress = ImplementationStatus.objects.get(key="in_progress")
+    data.update(
+        {
+            "implementation_status": str(in_progress.pk),
+            "change_reason": "Focal point e-mail of 3 May",
+        }
+    )
+    secretariat_client.post(change_url(rec(15)), data)
+    history = reverse("admin:recommendations_recommendation_history", args=[rec(15).pk])
+    content = secretariat_client.get(history).content.decode()
+    assert "alice" in content
+    assert "Focal point e-mail of 3 May" in content
+    assert "Back-office" in content
+    assert "In progress" in content  # what changed: the new status by name
+    assert "Reference data" in content  # the record's creation by the loader
+
+
+def test_the_history_shows_roles_of_mandate_holders(admin_client, rec):
+    history = reverse("admin:recommendations_recommendation_history", args=[rec(27).pk])
+    content = admin_client.get(history).content.decode()
+    assert "CBF (Procedural step (not an assignment))" in content
+
+
+# The bulk action
+
+
+def test_the_bulk_action_asks_for_status_and_reason_then_applies_to_each(
+    secretariat_client, secretariat_user
+):
+    selected = list(
+        Recommendation.objects.filter(number__in=[1, 2, 3]).values_list("pk", flat=True)
+    )
+    ask = secretariat_client.post(
+        CHANGELIST, {"action": "set_statuses", "_selected_action": [str(pk) for pk in selected]}
+    )
+    assert ask.status_code == 200
+    assert b"Reason for this change" in ask.content
+
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    missing_reason = secretariat_client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(pk) for pk in selected],
+            "apply": "1",
+            "assessment_status": str(positively.pk),
+            "implementation_status": "",
+            "reason": "",
+        },
+    )
+    assert missing_reason.status_code == 200
+    assert missing_reason.context["form"].errors["reason"]
+    assert not Recommendation.objects.filter(
+        pk__in=selected, assessment_status__isnull=False
+    ).exists()
+
+    done = secretariat_client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(pk) for pk in selected],
+            "apply": "1",
+            "assessment_status": str(positively.pk),
+            "implementation_status": "",
+            "reason": "Bureau decision of 12 October",
+        },
+    )
+    assert done.status_code == 302
+    for recommendation in Recommendation.objects.filter(pk__in=selected):
+        assert recommendation.assessment_status == positively
+        record = recommendation.history.first()
+        assert record.history_user == secretariat_user
+        assert record.history_change_reason == "Bureau decision of 12 October"
+        assert record.history_source == ChangeSource.BULK
+
+
+def test_the_bulk_action_can_clear_a_status(secretariat_client, rec):
+    response = secretariat_client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(rec(363).pk)],
+            "apply": "1",
+            "assessment_status": "none",
+            "implementation_status": "",
+            "reason": "Recorded by mistake",
+        },
+    )
+    assert response.status_code == 302
+    assert rec(363).assessment_status is None
+
+
+def test_the_bulk_action_needs_at_least_one_status(secretariat_client, rec):
+    response = secretariat_client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(rec(1).pk)],
+            "apply": "1",
+            "assessment_status": "",
+            "implementation_status": "",
+            "reason": "Nothing",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+
+
+# The other models
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        "cluster",
+        "section",
+        "assessmentstatus",
+        "implementationstatus",
+        "mandateholder",
+        "topic",
+        "assemblysession",
+        "progressstatement",
+        "source",
+    ],
+)
+def test_every_other_model_has_an_admin_the_secretariat_can_open(secretariat_client, model):
+    assert (
+        secretariat_client.get(reverse(f"admin:recommendations_{model}_changelist")).status_code
+        == 200
+    )
+
+
+def test_the_secretariat_can_rename_a_status_without_code(secretariat_client):
+    status = AssessmentStatus.objects.get(key="positively_assessed")
+    url = reverse("admin:recommendations_assessmentstatus_change", args=[status.pk])
+    response = secretariat_client.get(url)
+    data = form_data(response)
+    data["label_en"] = "Assessed positively"
+    assert secretariat_client.post(url, data).status_code == 302
+    status.refresh_from_db()
+    assert status.label_en == "Assessed positively"
+
+
+def test_mandate_holders_autocomplete_for_the_assignment_inline(secretariat_client):
+    response = secretariat_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "OTP",
+            "app_label": "recommendations",
+            "model_name": "mandateassignment",
+            "field_name": "mandate_holder",
+        },
+    )
+    assert response.status_code == 200
+    assert [r["text"] for r in response.json()["results"]] == ["Office of the Prosecutor (OTP)"]
