@@ -314,12 +314,19 @@ class RecommendationAdmin(SimpleHistoryAdmin):
         """Nothing here: save_related writes everything once the inlines are known."""
 
     def save_related(self, request, form, formsets, change):
+        # Only what the person changed is passed on: the service treats a status or an
+        # assignment list it is given as confirmed (demonstration values become real).
         recommendation = form.instance
-        changes = {name: form.cleaned_data[name] for name in UPDATABLE_FIELDS}
-        changes["topics"] = form.cleaned_data["topics"]
+        changes = {
+            name: form.cleaned_data[name]
+            for name in [*UPDATABLE_FIELDS, "topics"]
+            if name in form.changed_data
+        }
         reason = form.cleaned_data["change_reason"]
         for formset in formsets:
             if formset.model is MandateAssignment:
+                if not formset.has_changed():
+                    continue
                 changes["assignments"] = [
                     Assignment(
                         f.cleaned_data["mandate_holder"],

@@ -65,7 +65,11 @@ class LoadReport:
         lines = [f"created {n} {what}" for what, n in sorted(self.created.items()) if n]
         lines += [f"applied {n} {what}" for what, n in sorted(self.changed.items()) if n]
         if not lines:
-            lines.append("nothing to change: the database already holds the reference data")
+            lines.append(
+                "nothing applied: see what was kept below"
+                if self.kept
+                else "nothing to change: the database already holds the reference data"
+            )
         lines += [f"kept: {message}" for message in self.kept]
         return lines
 
@@ -231,16 +235,20 @@ def _fact_identity(fact: str, value: str) -> str:
 
 
 def _current_value(rec: Recommendation, fact: str, identity: str) -> str:
+    """The value the database holds for a fact, as the facts file writes it.
+
+    A demonstration value counts as empty: real data from the sources replaces it.
+    """
     if fact == Source.Fact.PLACEMENT:
         if rec.section_id:
             return rec.section.key
         return rec.cluster.code if rec.cluster_id else ""
     if fact in (Source.Fact.ASSESSMENT_STATUS, Source.Fact.IMPLEMENTATION_STATUS):
         status = getattr(rec, fact)
-        return status.key if status else ""
+        return status.key if status and not getattr(rec, f"{fact}_demo") else ""
     if fact == Source.Fact.MANDATE_HOLDER:
         for assignment in rec.assignments.all():
-            if assignment.mandate_holder.slug == identity:
+            if assignment.mandate_holder.slug == identity and not assignment.is_demo:
                 return f"{identity}:{MandateAssignment.Role(assignment.role).name.lower()}"
         return ""
     return getattr(rec, fact)
@@ -266,6 +274,7 @@ def _changes_for(rec: Recommendation, fact: str, identity: str, value: str, chan
             {
                 a.mandate_holder.slug: Assignment(a.mandate_holder, a.role, a.note)
                 for a in rec.assignments.all()
+                if not a.is_demo
             },
         )
         if value:

@@ -113,7 +113,7 @@ def recommendation_update(
         changed = [
             name
             for name in UPDATABLE_FIELDS
-            if name in changes and _differs(current, name, changes[name])
+            if name in changes and _differs(current, name, changes[name], source)
         ]
         for name in changed:
             setattr(current, name, changes[name])
@@ -139,7 +139,10 @@ def recommendation_update(
 
         if not changed:
             return []
-        current.full_clean()
+        # Validate what changed (clean() checks the placement as a whole); the number, its
+        # uniqueness and its range cannot change here.
+        unchanged = [f.name for f in Recommendation._meta.fields if f.name not in changed]
+        current.full_clean(exclude=unchanged, validate_unique=False, validate_constraints=False)
         # The m2m rows are written before the save so that the history record made by the
         # save holds their new state (simple-history snapshots m2m rows on each record).
         if new_topics is not None and "topics" in changed:
@@ -179,11 +182,16 @@ def recommendations_bulk_update(
         )
 
 
-def _differs(current: Recommendation, name: str, value: Any) -> bool:
+def _differs(current: Recommendation, name: str, value: Any, source: str) -> bool:
     field = Recommendation._meta.get_field(name)
     if field.is_relation:
-        return getattr(current, field.attname) != (value.pk if value is not None else None)
-    return getattr(current, name) != value
+        differs = getattr(current, field.attname) != (value.pk if value is not None else None)
+    else:
+        differs = getattr(current, name) != value
+    if not differs and name in STATUS_FIELDS and value is not None and source != ChangeSource.DEMO:
+        # Any other path naming the demonstration value confirms it: it becomes real data.
+        return getattr(current, STATUS_FIELDS[name][1])
+    return differs
 
 
 def _assignment_rows(
@@ -191,8 +199,9 @@ def _assignment_rows(
 ) -> list[MandateAssignment] | None:
     """The new assignment rows, or None when they equal the current ones.
 
-    A row that stays exactly as it was keeps its demonstration flag; a new or changed row is
-    demonstration data only when the demo seeder writes it.
+    Rows written by any path but the demo seeder are real data: a caller that passes the
+    assignments asserts the whole list (demonstration rows it leaves out are dropped). The
+    demo seeder flags the rows it adds and leaves the flags of the others as they were.
     """
     existing = {
         (row.mandate_holder_id, row.role, row.note): row.is_demo
@@ -208,8 +217,9 @@ def _assignment_rows(
                 }
             )
         wanted[assignment.mandate_holder.pk] = assignment
-    keys = {(a.mandate_holder.pk, int(a.role), a.note or "") for a in wanted.values()}
-    if keys == set(existing):
+    rows = {(a.mandate_holder.pk, int(a.role), a.note or ""): a for a in wanted.values()}
+    flags = {key: existing.get(key, True) if source == ChangeSource.DEMO else False for key in rows}
+    if flags == existing:
         return None
     return [
         MandateAssignment(
@@ -217,9 +227,7 @@ def _assignment_rows(
             mandate_holder=a.mandate_holder,
             role=a.role,
             note=a.note or "",
-            is_demo=existing.get(
-                (a.mandate_holder.pk, int(a.role), a.note or ""), source == ChangeSource.DEMO
-            ),
+            is_demo=flags[key],
         )
-        for a in wanted.values()
+        for key, a in rows.items()
     ]
