@@ -14,6 +14,7 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.roles import GROUP_PERMISSIONS, SECRETARIAT
+from recommendations.services import Assignment, recommendation_update
 
 pytestmark = pytest.mark.django_db
 
@@ -355,3 +356,42 @@ def test_mandate_holders_autocomplete_for_the_assignment_inline(secretariat_clie
     )
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["Office of the Prosecutor (OTP)"]
+
+
+def test_saving_a_form_does_not_confirm_demonstration_values(secretariat_client, rec):
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    otp = MandateHolder.objects.get(slug="otp")
+    recommendation_update(
+        rec(14),
+        changes={"assessment_status": positively, "assignments": [Assignment(otp)]},
+        user=None,
+        reason="demo",
+        source=ChangeSource.DEMO,
+    )
+    data = form_data(secretariat_client.get(change_url(rec(14))))
+    data.update({"public_remarks": "Discussed at the HWG", "change_reason": "Remark"})
+    assert secretariat_client.post(change_url(rec(14)), data).status_code == 302
+    recommendation = rec(14)
+    assert recommendation.public_remarks == "Discussed at the HWG"
+    assert recommendation.assessment_status_demo is True
+    assert [a.is_demo for a in recommendation.assignments.all()] == [True]
+
+
+def test_setting_the_demo_value_explicitly_makes_it_real(secretariat_client, rec):
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    recommendation_update(
+        rec(14), changes={"assessment_status": positively}, user=None, reason="demo", source="demo"
+    )
+    secretariat_client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(rec(14).pk)],
+            "apply": "1",
+            "assessment_status": str(positively.pk),
+            "implementation_status": "",
+            "reason": "Confirmed by the Matrix of 1 November",
+        },
+    )
+    assert rec(14).assessment_status == positively
+    assert rec(14).assessment_status_demo is False
