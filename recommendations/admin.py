@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from recommendations.models import (
@@ -159,15 +160,21 @@ class BulkStatusForm(forms.Form):
 
 
 class RecommendationHistoryHelper(HistoricalRecordContextHelper):
-    """Show mandate-holders with their role and topics by name in the history's changes."""
+    """Show empty values as "Not yet recorded", lists as text, mandate-holders with their role."""
 
     def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return NOT_YET_RECORDED  # simple-history's placeholder for an empty foreign key
         if change.field == "mandate_holders":
-            return [
+            value = [
                 f"{row['mandate_holder'].short_name} ({MandateAssignment.Role(row['role']).label})"
                 for row in value
             ]
-        return super().prepare_delta_change_value(change, value)
+        else:
+            value = super().prepare_delta_change_value(change, value)
+        if isinstance(value, list):
+            return ", ".join(str(item) for item in value) or NOT_YET_RECORDED
+        return value
 
 
 @admin.register(Recommendation)

@@ -599,7 +599,13 @@ class Recommendation(models.Model):
     history = HistoricalRecords(
         bases=[AuditFields],
         m2m_fields=[topics, mandate_holders],
-        excluded_fields=["created_at", "updated_at"],
+        # Timestamps are the history records' own dates; keeping them would only add noise.
+        excluded_fields=[
+            "created_at",
+            "updated_at",
+            "assessment_status_changed_at",
+            "implementation_status_changed_at",
+        ],
     )
     objects = RecommendationQuerySet.as_manager()
 

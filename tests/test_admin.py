@@ -395,3 +395,10 @@ def test_setting_the_demo_value_explicitly_makes_it_real(secretariat_client, rec
     )
     assert rec(14).assessment_status == positively
     assert rec(14).assessment_status_demo is False
+
+
+def test_the_history_says_not_yet_recorded_for_an_empty_value(secretariat_client, rec):
+    history = reverse("admin:recommendations_recommendation_history", args=[rec(363).pk])
+    content = secretariat_client.get(history).content.decode()
+    assert "Not yet recorded → Positively assessed" in content
+    assert "Deleted" not in content
