@@ -46,6 +46,21 @@ def form_data(response) -> dict:
     return data
 
 
+def bulk_set(client, recommendations, *, assessment="", implementation="", reason=""):
+    """Post the bulk action's second step, as the confirmation page sends it."""
+    return client.post(
+        CHANGELIST,
+        {
+            "action": "set_statuses",
+            "_selected_action": [str(r.pk) for r in recommendations],
+            "apply": "1",
+            "assessment_status": str(getattr(assessment, "pk", assessment)),
+            "implementation_status": str(getattr(implementation, "pk", implementation)),
+            "reason": reason,
+        },
+    )
+
+
 def changelist_codes(response) -> list[str]:
     return [rec.code for rec in response.context["cl"].result_list]
 
@@ -230,46 +245,26 @@ def test_the_history_shows_roles_of_mandate_holders(admin_client, rec):
 def test_the_bulk_action_asks_for_status_and_reason_then_applies_to_each(
     secretariat_client, secretariat_user
 ):
-    selected = list(
-        Recommendation.objects.filter(number__in=[1, 2, 3]).values_list("pk", flat=True)
-    )
+    selected = list(Recommendation.objects.filter(number__in=[1, 2, 3]))
     ask = secretariat_client.post(
-        CHANGELIST, {"action": "set_statuses", "_selected_action": [str(pk) for pk in selected]}
+        CHANGELIST, {"action": "set_statuses", "_selected_action": [str(r.pk) for r in selected]}
     )
     assert ask.status_code == 200
     assert b"Reason for this change" in ask.content
 
     positively = AssessmentStatus.objects.get(key="positively_assessed")
-    missing_reason = secretariat_client.post(
-        CHANGELIST,
-        {
-            "action": "set_statuses",
-            "_selected_action": [str(pk) for pk in selected],
-            "apply": "1",
-            "assessment_status": str(positively.pk),
-            "implementation_status": "",
-            "reason": "",
-        },
-    )
+    missing_reason = bulk_set(secretariat_client, selected, assessment=positively, reason="")
     assert missing_reason.status_code == 200
     assert missing_reason.context["form"].errors["reason"]
     assert not Recommendation.objects.filter(
-        pk__in=selected, assessment_status__isnull=False
+        pk__in=[r.pk for r in selected], assessment_status__isnull=False
     ).exists()
 
-    done = secretariat_client.post(
-        CHANGELIST,
-        {
-            "action": "set_statuses",
-            "_selected_action": [str(pk) for pk in selected],
-            "apply": "1",
-            "assessment_status": str(positively.pk),
-            "implementation_status": "",
-            "reason": "Bureau decision of 12 October",
-        },
+    done = bulk_set(
+        secretariat_client, selected, assessment=positively, reason="Bureau decision of 12 October"
     )
     assert done.status_code == 302
-    for recommendation in Recommendation.objects.filter(pk__in=selected):
+    for recommendation in Recommendation.objects.filter(pk__in=[r.pk for r in selected]):
         assert recommendation.assessment_status == positively
         record = recommendation.history.first()
         assert record.history_user == secretariat_user
@@ -278,33 +273,15 @@ def test_the_bulk_action_asks_for_status_and_reason_then_applies_to_each(
 
 
 def test_the_bulk_action_can_clear_a_status(secretariat_client, rec):
-    response = secretariat_client.post(
-        CHANGELIST,
-        {
-            "action": "set_statuses",
-            "_selected_action": [str(rec(363).pk)],
-            "apply": "1",
-            "assessment_status": "none",
-            "implementation_status": "",
-            "reason": "Recorded by mistake",
-        },
+    response = bulk_set(
+        secretariat_client, [rec(363)], assessment="none", reason="Recorded by mistake"
     )
     assert response.status_code == 302
     assert rec(363).assessment_status is None
 
 
 def test_the_bulk_action_needs_at_least_one_status(secretariat_client, rec):
-    response = secretariat_client.post(
-        CHANGELIST,
-        {
-            "action": "set_statuses",
-            "_selected_action": [str(rec(1).pk)],
-            "apply": "1",
-            "assessment_status": "",
-            "implementation_status": "",
-            "reason": "Nothing",
-        },
-    )
+    response = bulk_set(secretariat_client, [rec(1)], assessment="", reason="Nothing")
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
 
@@ -382,16 +359,11 @@ def test_setting_the_demo_value_explicitly_makes_it_real(secretariat_client, rec
     recommendation_update(
         rec(14), changes={"assessment_status": positively}, user=None, reason="demo", source="demo"
     )
-    secretariat_client.post(
-        CHANGELIST,
-        {
-            "action": "set_statuses",
-            "_selected_action": [str(rec(14).pk)],
-            "apply": "1",
-            "assessment_status": str(positively.pk),
-            "implementation_status": "",
-            "reason": "Confirmed by the Matrix of 1 November",
-        },
+    bulk_set(
+        secretariat_client,
+        [rec(14)],
+        assessment=positively,
+        reason="Confirmed by the Matrix of 1 November",
     )
     assert rec(14).assessment_status == positively
     assert rec(14).assessment_status_demo is False
