@@ -96,8 +96,9 @@ def recommendation_update(
     (an iterable of Assignment: the complete new list). Values equal to the current ones are
     ignored; if nothing changes, nothing is written and no history record is made.
 
-    Setting a section sets the cluster to the section's cluster. A status set through any
-    path but the demo seeder is real data: its demonstration flag is cleared.
+    Setting a section sets the cluster to the section's cluster. A status named through any
+    path but the demo seeder is real data: naming the current demonstration value confirms it
+    (its flag is cleared), so callers pass only what the person or the source asserts.
     """
     reason = _require_reason(reason)
     unknown = set(changes) - set(UPDATABLE_FIELDS) - {"topics", "assignments"}

@@ -24,7 +24,7 @@ class Command(BaseCommand):
             return
         if if_fresh and not database_is_fresh():
             self.stdout.write(
-                "seed_demo: skipped, the database already holds work beyond the reference data "
+                "seed_demo: skipped, this database was already seeded or edited "
                 "(run `manage.py seed_demo` to seed anyway)"
             )
             return
