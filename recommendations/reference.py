@@ -338,6 +338,8 @@ def _apply_facts(rows: list[dict[str, str]], user, report: LoadReport) -> None:
                 continue
             if _current_value(rec, fact, identity) == source.value and source.value:
                 _changes_for(rec, fact, identity, "", changes)
+            source._change_reason = f"{REASON}: the reference no longer gives this fact"
+            source._history_source = ChangeSource.REFERENCE
             source.delete()
             report.changed["retracted facts"] += 1
         if "assignments" in changes:
