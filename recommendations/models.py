@@ -37,7 +37,6 @@ class ChangeSource(models.TextChoices):
     ADMIN = "admin", _("Back-office")
     BULK = "bulk", _("Back-office bulk action")
     IMPORT = "import", _("Spreadsheet import")
-    COMMAND = "command", _("Management command")
 
 
 class AuditFields(models.Model):
@@ -183,10 +182,6 @@ class StatusVocabulary(models.Model):
     @property
     def label(self) -> str:
         return in_language(self.label_en, self.label_fr)
-
-    @property
-    def description(self) -> str:
-        return in_language(self.description_en, self.description_fr)
 
 
 class AssessmentStatus(StatusVocabulary):
@@ -635,6 +630,11 @@ class Recommendation(models.Model):
     @property
     def display_title(self) -> str:
         return in_language(self.short_title, self.short_title_fr)
+
+    @property
+    def owner_assignments(self) -> list["MandateAssignment"]:
+        """Lead and contributing mandate-holders, from the prefetched assignments."""
+        return [a for a in self.assignments.all() if a.is_owner]
 
     @property
     def placement(self) -> list[str]:

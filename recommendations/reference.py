@@ -254,20 +254,40 @@ def _current_value(rec: Recommendation, fact: str, identity: str) -> str:
     return getattr(rec, fact)
 
 
-def _changes_for(rec: Recommendation, fact: str, identity: str, value: str, changes: dict) -> None:
+class _Lookups:
+    """The rows facts refer to by natural key, read once for the whole load."""
+
+    def __init__(self):
+        self.tables = {
+            "section": {s.key: s for s in Section.objects.select_related("cluster")},
+            "cluster": {c.code: c for c in Cluster.objects.all()},
+            Source.Fact.ASSESSMENT_STATUS: {s.key: s for s in AssessmentStatus.objects.all()},
+            Source.Fact.IMPLEMENTATION_STATUS: {
+                s.key: s for s in ImplementationStatus.objects.all()
+            },
+            "mandate_holder": {h.slug: h for h in MandateHolder.objects.all()},
+        }
+
+    def get(self, table: str, key: str, rec: Recommendation):
+        if not key:
+            return None
+        try:
+            return self.tables[table][key]
+        except KeyError:
+            raise ValueError(f"{FACTS_FILE}, {rec.code}: unknown {table} {key!r}") from None
+
+
+def _changes_for(
+    rec: Recommendation, fact: str, identity: str, value: str, changes: dict, lookups: _Lookups
+) -> None:
     """Add to ``changes`` what makes the recommendation hold ``value`` for ``fact``."""
     if fact == Source.Fact.PLACEMENT:
-        section = Section.objects.filter(key=value).first() if "." in value else None
-        if value and "." in value and section is None:
-            raise ValueError(f"{rec.code}: unknown section {value!r}")
+        # A dotted key names a section ("I.A.4"); a bare one only the cluster ("III").
+        section = lookups.get("section", value, rec) if "." in value else None
         changes["section"] = section
-        changes["cluster"] = (
-            section.cluster if section else Cluster.objects.filter(code=value).first()
-        )
-    elif fact == Source.Fact.ASSESSMENT_STATUS:
-        changes[fact] = AssessmentStatus.objects.get(key=value) if value else None
-    elif fact == Source.Fact.IMPLEMENTATION_STATUS:
-        changes[fact] = ImplementationStatus.objects.get(key=value) if value else None
+        changes["cluster"] = section.cluster if section else lookups.get("cluster", value, rec)
+    elif fact in (Source.Fact.ASSESSMENT_STATUS, Source.Fact.IMPLEMENTATION_STATUS):
+        changes[fact] = lookups.get(fact, value, rec)
     elif fact == Source.Fact.MANDATE_HOLDER:
         assignments = changes.setdefault(
             "assignments",
@@ -280,7 +300,7 @@ def _changes_for(rec: Recommendation, fact: str, identity: str, value: str, chan
         if value:
             role = value.split(":", 1)[1] if ":" in value else "lead"
             assignments[identity] = Assignment(
-                MandateHolder.objects.get(slug=identity), MandateAssignment.Role[role.upper()]
+                lookups.get("mandate_holder", identity, rec), MandateAssignment.Role[role.upper()]
             )
         else:
             assignments.pop(identity, None)
@@ -303,6 +323,7 @@ def _apply_facts(rows: list[dict[str, str]], user, report: LoadReport) -> None:
             "cluster", "section", "assessment_status", "implementation_status"
         ).prefetch_related("assignments__mandate_holder")
     }
+    lookups = _Lookups()
     reference_sources = defaultdict(dict)
     for source in Source.objects.filter(from_reference_data=True).select_related("recommendation"):
         identity = _fact_identity(source.fact, source.value)
@@ -324,7 +345,7 @@ def _apply_facts(rows: list[dict[str, str]], user, report: LoadReport) -> None:
                 pass
             elif current == last_reference_value:
                 # Empty, or still what the reference said before: safe to apply.
-                _changes_for(rec, fact, identity, value, changes)
+                _changes_for(rec, fact, identity, value, changes, lookups)
             else:
                 report.kept.append(
                     f"{rec.code} {fact}: the database holds {current!r}, the reference says "
@@ -337,7 +358,7 @@ def _apply_facts(rows: list[dict[str, str]], user, report: LoadReport) -> None:
             if (fact, identity) in keep_sources:
                 continue
             if _current_value(rec, fact, identity) == source.value and source.value:
-                _changes_for(rec, fact, identity, "", changes)
+                _changes_for(rec, fact, identity, "", changes, lookups)
             source._change_reason = f"{REASON}: the reference no longer gives this fact"
             source._history_source = ChangeSource.REFERENCE
             source.delete()

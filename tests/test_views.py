@@ -30,6 +30,7 @@ def test_a_procedural_mention_is_not_shown_as_the_owner(client):
     row = response.content.decode().split('id="R27"')[1].split("</tr>")[0]
     assert [a.mandate_holder.slug for a in r27.assignments.all()] == ["cbf"]
     assert "CBF" not in row
+    assert "Not yet recorded" in row.split("</td>")[3]  # the mandate-holders cell
 
 
 def test_the_home_page_runs_three_queries_whatever_the_data(client, django_assert_num_queries):
