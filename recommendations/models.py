@@ -7,9 +7,10 @@ change, with who, when, what and why); reads go through ``RecommendationQuerySet
 
 import re
 
+from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Prefetch, Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -22,11 +23,13 @@ NUMBER_RANGE_MESSAGE = _("Recommendation numbers run from R1 to R384.")
 NOT_YET_RECORDED = _("Not yet recorded")
 
 
+def _french_active() -> bool:
+    return (translation.get_language() or "").startswith("fr")
+
+
 def in_language(english: str, french: str) -> str:
     """The French value when the active language is French and one is recorded, else English."""
-    if french and (translation.get_language() or "").startswith("fr"):
-        return french
-    return english
+    return french if french and _french_active() else english
 
 
 class ChangeSource(models.TextChoices):
@@ -447,6 +450,13 @@ def parse_recommendation_numbers(text: str) -> list[int] | None:
     return sorted(set(numbers))
 
 
+# The full-text search documents on PostgreSQL; the GIN indexes use the same expressions.
+SEARCH_VECTORS = {
+    "english": SearchVector("short_title", "text", config="english"),
+    "french": SearchVector("short_title_fr", "text_fr", config="french"),
+}
+
+
 class RecommendationQuerySet(models.QuerySet):
     def for_list(self) -> "RecommendationQuerySet":
         """Everything a list of recommendations shows, fetched up front.
@@ -476,6 +486,15 @@ class RecommendationQuerySet(models.QuerySet):
         numbers = parse_recommendation_numbers(query)
         if numbers is not None:
             return self.filter(number__in=numbers)
+        if connections[self.db].vendor == "postgresql":
+            # Full-text search, served by the GIN indexes of migration 0002: English words
+            # against the English fields, French words against the French ones.
+            return self.annotate(
+                search_en=SEARCH_VECTORS["english"], search_fr=SEARCH_VECTORS["french"]
+            ).filter(
+                Q(search_en=SearchQuery(query, config="english", search_type="websearch"))
+                | Q(search_fr=SearchQuery(query, config="french", search_type="websearch"))
+            )
         return self.filter(
             Q(text__icontains=query)
             | Q(text_fr__icontains=query)
@@ -630,6 +649,15 @@ class Recommendation(models.Model):
     @property
     def display_title(self) -> str:
         return in_language(self.short_title, self.short_title_fr)
+
+    @property
+    def text_in_english_only(self) -> bool:
+        """French is chosen but only the English text is recorded (the page marks it so)."""
+        return bool(self.text) and not self.text_fr and _french_active()
+
+    @property
+    def title_in_english_only(self) -> bool:
+        return bool(self.short_title) and not self.short_title_fr and _french_active()
 
     @property
     def owner_assignments(self) -> list["MandateAssignment"]:

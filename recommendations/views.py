@@ -1,9 +1,296 @@
-from django.shortcuts import render
+"""The public pages: dashboard, Matrix, recommendation and mandate-holder pages.
 
-from recommendations.models import Recommendation
+Views stay thin: the Matrix's rows and facet counts come from ``RecommendationFilterSet``, the
+charts from ``charts``, the timeline from ``history``.
+"""
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.http import Http404, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from recommendations.charts import mandate_holder_charts, progress_charts
+from recommendations.filters import (
+    NONE,
+    OWNER_ROLES,
+    SORTS,
+    RecommendationFilterSet,
+    Vocabulary,
+)
+from recommendations.history import public_timeline
+from recommendations.models import (
+    NUMBER_MAX,
+    NUMBER_MIN,
+    MandateAssignment,
+    MandateHolder,
+    ProgressStatement,
+    Recommendation,
+    parse_recommendation_number,
+)
+
+PER_PAGE_CHOICES = (25, 50, 100, 400)
+DEFAULT_PER_PAGE = 100
+
+# Matrix columns: (sort key or None, heading).
+COLUMNS = [
+    ("number", _("No.")),
+    (None, _("Recommendation")),
+    ("place", _("Cluster and section")),
+    ("responsibility", _("Responsibility")),
+    (None, _("Mandate-holders")),
+    ("assessment", _("Assessment status")),
+    ("implementation", _("Implementation status")),
+    ("changed", _("Last change")),
+]
 
 
-def home(request):
-    """All 384 recommendations in number order (the public Matrix comes with issue 3)."""
-    recommendations = Recommendation.objects.for_list()
-    return render(request, "recommendations/home.html", {"recommendations": recommendations})
+@dataclass
+class Column:
+    heading: str
+    url: str = ""
+    aria_sort: str = ""
+
+
+@dataclass
+class ActiveFilter:
+    label: str
+    value: str
+    remove_url: str
+
+
+def _query(params: QueryDict, **changes) -> str:
+    """``params`` with ``changes`` applied (None removes a key), as ``?...`` for a link."""
+    params = params.copy()
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params.setlist(key, value if isinstance(value, list) else [value])
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _per_page(raw: str | None, warnings: list[str]) -> int:
+    if raw is None or raw == "":
+        return DEFAULT_PER_PAGE
+    if raw.isdigit() and int(raw) in PER_PAGE_CHOICES:
+        return int(raw)
+    warnings.append(
+        gettext("Rows per page: “%(value)s” is not offered; showing %(default)s.")
+        % {"value": raw[:20], "default": DEFAULT_PER_PAGE}
+    )
+    return DEFAULT_PER_PAGE
+
+
+def _page(paginator: Paginator, raw: str | None, warnings: list[str]):
+    if raw is None or raw == "":
+        return paginator.page(1)
+    number = int(raw) if raw.isdigit() else None
+    if number is None or number < 1:
+        warnings.append(gettext("Page “%(value)s” is not a page number.") % {"value": raw[:20]})
+        return paginator.page(1)
+    if number > paginator.num_pages:
+        warnings.append(
+            gettext("There is no page %(number)s; showing the last page, %(last)s.")
+            % {"number": raw[:20], "last": paginator.num_pages}
+        )
+        return paginator.page(paginator.num_pages)
+    return paginator.page(number)
+
+
+def matrix(request):
+    filterset = RecommendationFilterSet(request.GET)
+    total = filterset.count_facets()
+    warnings = filterset.warnings
+    params = filterset.data  # the query string without the unknown values
+    paginator = Paginator(filterset.qs, _per_page(request.GET.get("per_page"), warnings))
+    paginator.count = total  # known from the facet query: saves a COUNT
+    page = _page(paginator, request.GET.get("page"), warnings)
+
+    sort = filterset.current_sort
+    columns = []
+    for key, heading in COLUMNS:
+        column = Column(str(heading))
+        if key:
+            ascending = sort == key
+            column.url = _query(params, sort=f"-{key}" if ascending else key, page=None)
+            if sort.lstrip("-") == key:
+                column.aria_sort = "descending" if sort.startswith("-") else "ascending"
+        columns.append(column)
+
+    active = []
+    for name, values in filterset.active.items():
+        labels = {option.value: option.label for option in filterset.options[name]}
+        for value in values:
+            remaining = [v for v in values if v != value]
+            active.append(
+                ActiveFilter(
+                    str(filterset.filters[name].label),
+                    labels[value],
+                    _query(params, **{name: remaining or None, "page": None}),
+                )
+            )
+    for name in ("q", "changed_since"):
+        value = filterset.form.cleaned_data.get(name)
+        if value:
+            active.append(
+                ActiveFilter(
+                    str(filterset.filters[name].label),
+                    str(value),
+                    _query(params, **{name: None, "page": None}),
+                )
+            )
+
+    facets = [
+        (name, filterset.filters[name].label, filterset.options[name], name in filterset.active)
+        for name in filterset.facet_names
+    ]
+    # What the filter form and the rows-per-page form carry along as hidden fields.
+    keep_for_filters = [(key, params[key]) for key in ("sort", "per_page") if params.get(key)]
+    keep_for_per_page = [
+        (key, value)
+        for key, values in params.lists()
+        if key not in ("per_page", "page")
+        for value in values
+    ]
+    return render(
+        request,
+        "recommendations/matrix.html",
+        {
+            "filterset": filterset,
+            "facets": facets,
+            "page": page,
+            "rows": page.object_list,
+            "total": total,
+            "grand_total": NUMBER_MAX,
+            "warnings": warnings,
+            "columns": columns,
+            "active_filters": active,
+            "keep_for_filters": keep_for_filters,
+            "keep_for_per_page": keep_for_per_page,
+            "sort": sort,
+            "sort_label": SORTS[sort.lstrip("-")][0],
+            "per_page": paginator.per_page,
+            "per_page_choices": PER_PAGE_CHOICES,
+            "previous_url": _query(params, page=page.previous_page_number())
+            if page.has_previous()
+            else "",
+            "next_url": _query(params, page=page.next_page_number()) if page.has_next() else "",
+            "as_of": timezone.now(),
+        },
+    )
+
+
+def recommendation_detail(request, code: str):
+    number = parse_recommendation_number(code)
+    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
+        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
+    if code != f"R{number}":
+        return redirect("recommendations:detail", code=f"R{number}", permanent=True)
+    recommendation = get_object_or_404(
+        Recommendation.objects.for_list().prefetch_related(
+            "topics",
+            "sources",
+            Prefetch(
+                "progress_statements",
+                queryset=ProgressStatement.objects.order_by("-date"),
+            ),
+        ),
+        number=number,
+    )
+    assignments = list(recommendation.assignments.all())
+    return render(
+        request,
+        "recommendations/recommendation_detail.html",
+        {
+            "rec": recommendation,
+            "owners": [a for a in assignments if a.is_owner],
+            "procedural": [a for a in assignments if not a.is_owner],
+            "timeline": public_timeline(recommendation),
+            "previous_code": f"R{number - 1}" if number > NUMBER_MIN else "",
+            "next_code": f"R{number + 1}" if number < NUMBER_MAX else "",
+            "as_of": timezone.now(),
+        },
+    )
+
+
+def dashboard(request):
+    vocabulary = Vocabulary()
+    recorded = Recommendation.objects.aggregate(
+        assessment=Count("pk", filter=Q(assessment_status__isnull=False)),
+        implementation=Count("pk", filter=Q(implementation_status__isnull=False)),
+        placement=Count("pk", filter=Q(cluster__isnull=False)),
+        responsibility=Count("pk", filter=~Q(responsibility="")),
+    )
+    statements = list(
+        ProgressStatement.objects.filter(recommendation__isnull=True)
+        .select_related("session")
+        .order_by("-date", "pk")
+    )
+    counted = [s for s in statements if s.count is not None]
+    latest_date = counted[0].date if counted else None
+    return render(
+        request,
+        "recommendations/dashboard.html",
+        {
+            "charts": progress_charts(vocabulary),
+            "headline": [s for s in counted if s.date == latest_date],
+            "issued": next((s for s in counted if s.count == NUMBER_MAX), None),
+            "statements": statements,
+            "recorded": recorded,
+            "grand_total": NUMBER_MAX,
+            "none": NONE,
+        },
+    )
+
+
+def mandate_holder_list(request):
+    holders = (
+        MandateHolder.objects.select_related("parent")
+        .annotate(
+            owned=Count("assignments", filter=Q(assignments__role__in=OWNER_ROLES)),
+            procedural=Count(
+                "assignments", filter=Q(assignments__role=MandateAssignment.Role.PROCEDURAL)
+            ),
+        )
+        .order_by("kind", "name")
+    )
+    kinds = dict(MandateHolder.Kind.choices)
+    groups: dict[str, list[MandateHolder]] = {}
+    for holder in holders:
+        groups.setdefault(str(kinds[holder.kind]), []).append(holder)
+    return render(request, "recommendations/mandate_holder_list.html", {"groups": groups})
+
+
+def mandate_holder_detail(request, slug: str):
+    holder = get_object_or_404(MandateHolder.objects.select_related("parent"), slug=slug)
+    vocabulary = Vocabulary()
+    owned = Recommendation.objects.for_list().filter(
+        Exists(
+            MandateAssignment.objects.filter(
+                recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
+            )
+        )
+    )
+    procedural = Recommendation.objects.filter(
+        assignments__mandate_holder=holder,
+        assignments__role=MandateAssignment.Role.PROCEDURAL,
+    ).select_related("assessment_status")
+    return render(
+        request,
+        "recommendations/mandate_holder_detail.html",
+        {
+            "holder": holder,
+            "charts": mandate_holder_charts(vocabulary, slug),
+            "rows": owned,
+            "procedural": procedural,
+            "children": holder.children.all(),
+            "topics": holder.overseen_topics.all(),
+            "matrix_query": _query(QueryDict(), mandate_holder=slug),
+            "as_of": timezone.now(),
+        },
+    )

@@ -1,0 +1,424 @@
+"""The Matrix's filters: one FilterSet for the page, and later for exports, feeds and the API.
+
+Each facet (cluster, section, responsibility, statuses, priority, mandate-holder, topic) takes
+several values, OR-ed within the facet and AND-ed across facets, and the value ``none`` for
+"Not yet recorded". Unknown values are dropped with a warning instead of failing the request,
+so any URL gives a page.
+
+Facet counts (how many rows each option would give with the other active filters) come from
+three grouped queries whatever the number of rows: one over the combinations of the
+single-valued columns, which yields the counts of six facets and the total, and one each for
+the two many-valued facets (mandate-holders, topics).
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+
+import django_filters
+from django import forms
+from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
+from django.http import QueryDict
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from recommendations.models import (
+    NOT_YET_RECORDED,
+    AssessmentStatus,
+    Cluster,
+    ImplementationStatus,
+    MandateAssignment,
+    MandateHolder,
+    Recommendation,
+    RecommendationQuerySet,
+    Section,
+    Topic,
+)
+
+NONE = "none"
+OWNER_ROLES = (MandateAssignment.Role.LEAD, MandateAssignment.Role.CONTRIBUTING)
+
+
+@dataclass
+class Option:
+    """One choice of a facet, as the page shows it."""
+
+    value: str
+    label: str
+    count: int = 0
+    selected: bool = False
+    colour: str = ""
+    depth: int = 0
+
+
+class Vocabulary:
+    """The option lists of the facets and charts: each read at most once per request."""
+
+    @cached_property
+    def clusters(self) -> list[Cluster]:
+        return list(Cluster.objects.all())
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        return list(Section.objects.all())
+
+    @cached_property
+    def assessment_statuses(self) -> list[AssessmentStatus]:
+        return list(AssessmentStatus.objects.all())
+
+    @cached_property
+    def implementation_statuses(self) -> list[ImplementationStatus]:
+        return list(ImplementationStatus.objects.all())
+
+    @cached_property
+    def mandate_holders(self) -> list[MandateHolder]:
+        return list(MandateHolder.objects.all())
+
+    @cached_property
+    def topics(self) -> list[Topic]:
+        return list(Topic.objects.all())
+
+
+class FacetFilter(django_filters.MultipleChoiceFilter):
+    """A facet on one column; ``column`` is also the column of the facet-count query."""
+
+    def __init__(self, *, column: str, none: bool = True, **kwargs) -> None:
+        self.column = column
+        self.allows_none = none
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        super().__init__(field_name=column, distinct=False, **kwargs)
+
+    def options(self, vocabulary: Vocabulary) -> list[Option]:
+        raise NotImplementedError
+
+    def value_q(self, values: list[str]) -> Q:
+        return Q(**{f"{self.column}__in": values})
+
+    def none_q(self) -> Q:
+        return Q(**{f"{self.column}__isnull": True})
+
+    def predicate(self, values: list[str]) -> Q:
+        known = [value for value in values if value != NONE]
+        condition = self.value_q(known) if known else Q(pk__in=[])
+        if NONE in values:
+            condition |= self.none_q()
+        return condition
+
+    def filter(self, qs, value):
+        return qs.filter(self.predicate(list(value))) if value else qs
+
+    def matches(self, column_value: str, values: list[str]) -> bool:
+        """Whether a row whose column holds ``column_value`` passes (for the facet counts)."""
+        return column_value in values
+
+
+class ClusterFilter(FacetFilter):
+    def options(self, vocabulary):
+        return [Option(c.code, str(c)) for c in vocabulary.clusters]
+
+
+class SectionFilter(FacetFilter):
+    """A section includes its subsections: ``I.A`` gives the rows of I.A.1, I.A.2..."""
+
+    def options(self, vocabulary):
+        return [
+            Option(s.key, f"{s.key} {s.display_title}", depth=s.key.count(".") - 1)
+            for s in vocabulary.sections
+        ]
+
+    def value_q(self, values):
+        condition = Q(pk__in=[])
+        for key in values:
+            condition |= Q(section__key=key) | Q(section__key__startswith=f"{key}.")
+        return condition
+
+    def matches(self, column_value, values):
+        return any(
+            column_value == key or column_value.startswith(f"{key}.")
+            for key in values
+            if key != NONE and column_value != NONE
+        ) or (column_value == NONE and NONE in values)
+
+
+class ChoicesFilter(FacetFilter):
+    """A facet on a model field with choices; ``blank`` is the stored "not recorded" value."""
+
+    def __init__(self, *, choices, blank: str | None = "", **kwargs) -> None:
+        self.field_choices = choices
+        self.blank = blank
+        super().__init__(none=blank is not None, **kwargs)
+
+    def options(self, vocabulary):
+        return [Option(value, str(label)) for value, label in self.field_choices]
+
+    def none_q(self):
+        return Q(**{self.column: self.blank})
+
+
+class StatusFilter(FacetFilter):
+    def __init__(self, *, vocabulary_attribute: str, **kwargs) -> None:
+        self.vocabulary_attribute = vocabulary_attribute
+        super().__init__(**kwargs)
+
+    def options(self, vocabulary):
+        return [
+            Option(s.key, s.label, colour=s.colour)
+            for s in getattr(vocabulary, self.vocabulary_attribute)
+        ]
+
+
+class MandateHolderFilter(FacetFilter):
+    """Recommendations a mandate-holder leads or contributes to (procedural mentions do not
+    count as ownership); ``none`` gives those with no owner recorded."""
+
+    def options(self, vocabulary):
+        return [Option(h.slug, str(h)) for h in vocabulary.mandate_holders]
+
+    def _owners(self):
+        return MandateAssignment.objects.filter(recommendation=OuterRef("pk"), role__in=OWNER_ROLES)
+
+    def value_q(self, values):
+        return Q(Exists(self._owners().filter(mandate_holder__slug__in=values)))
+
+    def none_q(self):
+        return ~Q(Exists(self._owners()))
+
+
+class TopicFilter(FacetFilter):
+    def options(self, vocabulary):
+        return [Option(t.key, str(t)) for t in vocabulary.topics]
+
+    def _links(self):
+        return Recommendation.topics.through.objects.filter(recommendation=OuterRef("pk"))
+
+    def value_q(self, values):
+        return Q(Exists(self._links().filter(topic__key__in=values)))
+
+    def none_q(self):
+        return ~Q(Exists(self._links()))
+
+
+# Sort keys offered in the URL (``?sort=assessment``, ``?sort=-changed``) and their ordering.
+SORTS = {
+    "number": (_("number"), ["number"]),
+    "place": (_("place in the report"), ["cluster__order", "section__order"]),
+    "responsibility": (_("responsibility"), ["responsibility"]),
+    "assessment": (_("assessment status"), ["assessment_status__order"]),
+    "implementation": (_("implementation status"), ["implementation_status__order"]),
+    "changed": (_("date of last change"), ["updated_at"]),
+}
+SORT_CHOICES = [
+    (f"{sign}{key}", label) for key, (label, _columns) in SORTS.items() for sign in ("", "-")
+]
+
+
+class RecommendationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_q",
+        max_length=200,
+        help_text=_("A number (R14), a range (R14-R20), a list (R2, R10) or words of the text."),
+    )
+    cluster = ClusterFilter(column="cluster__code", label=_("Cluster"))
+    section = SectionFilter(column="section__key", label=_("Section"))
+    responsibility = ChoicesFilter(
+        column="responsibility",
+        choices=Recommendation.Responsibility.choices,
+        label=_("Responsibility"),
+    )
+    mandate_holder = MandateHolderFilter(column="mandate_holder", label=_("Mandate-holder"))
+    assessment = StatusFilter(
+        column="assessment_status__key",
+        vocabulary_attribute="assessment_statuses",
+        label=_("Assessment status"),
+    )
+    implementation = StatusFilter(
+        column="implementation_status__key",
+        vocabulary_attribute="implementation_statuses",
+        label=_("Implementation status"),
+    )
+    priority = ChoicesFilter(
+        column="priority",
+        choices=Recommendation.Priority.choices,
+        blank=None,
+        label=_("Priority (report annex I)"),
+    )
+    topic = TopicFilter(column="topic", label=_("Topic"))
+    changed_since = django_filters.DateFilter(
+        label=_("Changed since"),
+        field_name="updated_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sort = django_filters.ChoiceFilter(
+        label=_("Sort by"), choices=SORT_CHOICES, method="filter_sort", empty_label=None
+    )
+
+    # Facets counted from one query over the combinations of their columns.
+    COMBINED_FACETS = ("cluster", "section", "responsibility", "assessment", "implementation")
+    COMBINED_FACETS += ("priority",)
+    # Facets on many-valued relations, counted by a query each.
+    RELATION_FACETS = ("mandate_holder", "topic")
+
+    class Meta:
+        model = Recommendation
+        fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, vocabulary: Vocabulary | None = None, **kw):
+        # Always bound: no parameters is the unfiltered Matrix, not an unvalidated form.
+        data = QueryDict() if data is None else data
+        if not isinstance(data, QueryDict):
+            query = QueryDict(mutable=True)
+            for key, value in data.items():
+                query.setlist(key, value if isinstance(value, list | tuple) else [value])
+            data = query
+        if queryset is None:
+            queryset = Recommendation.objects.for_list()
+        self.vocabulary = vocabulary or Vocabulary()
+        self.warnings: list[str] = []
+        super().__init__(data, queryset, **kw)
+        self.options: dict[str, list[Option]] = {}
+        for name in self.facet_names:
+            facet = self.filters[name]
+            self.options[name] = facet.options(self.vocabulary)
+            if facet.allows_none:
+                self.options[name].append(Option(NONE, str(NOT_YET_RECORDED)))
+            facet.extra["choices"] = [(o.value, o.label) for o in self.options[name]]
+        self.data = self._drop_unknown_values(self.data)
+
+    @property
+    def facet_names(self) -> tuple[str, ...]:
+        return self.COMBINED_FACETS + self.RELATION_FACETS
+
+    def _drop_unknown_values(self, data):
+        """Keep the known values of each facet; say which were dropped and why."""
+        data = data.copy()
+        for name in self.facet_names:
+            known = {option.value for option in self.options[name]}
+            values = [value for value in data.getlist(name) if value != ""]
+            for value in values:
+                if value not in known:
+                    self.warnings.append(
+                        gettext("%(filter)s: “%(value)s” is not a known value and was ignored.")
+                        % {"filter": self.filters[name].label, "value": value[:100]}
+                    )
+            data.setlist(name, [value for value in values if value in known])
+        return data
+
+    @property
+    def qs(self):
+        if not hasattr(self, "_qs"):
+            qs = super().qs
+            for name, errors in self.form.errors.items():
+                label = self.filters[name].label if name in self.filters else name
+                value = str(self.data.get(name, ""))[:100]
+                self.warnings.append(
+                    gettext("%(filter)s: “%(value)s” was ignored (%(error)s).")
+                    % {"filter": label, "value": value, "error": " ".join(errors)}
+                )
+            if not self.form.cleaned_data.get("sort"):
+                qs = self.filter_sort(qs, "sort", "number")
+            self._qs = qs
+        return self._qs
+
+    # Filter methods
+
+    def filter_q(self, queryset: RecommendationQuerySet, name, value):
+        return queryset.search(value)
+
+    def filter_sort(self, queryset, name, value):
+        descending = value.startswith("-")
+        _label, columns = SORTS[value.lstrip("-")]
+        ordering = [
+            F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+            for column in columns
+        ]
+        if value.lstrip("-") != "number":
+            ordering.append("number")
+        return queryset.order_by(*ordering)
+
+    # What the page shows about the filters
+
+    @property
+    def active(self) -> dict[str, list[str]]:
+        """The facet values in force, after unknown values were dropped."""
+        self.qs  # noqa: B018 - validates the form
+        cleaned = self.form.cleaned_data
+        return {name: list(cleaned[name]) for name in self.facet_names if cleaned.get(name)}
+
+    @property
+    def current_sort(self) -> str:
+        self.qs  # noqa: B018
+        return self.form.cleaned_data.get("sort") or "number"
+
+    def queryset_without(self, *excluded: str):
+        """The rows the active filters give, leaving out the filters named in ``excluded``."""
+        self.qs  # noqa: B018
+        queryset = self.queryset.all()
+        for name, value in self.form.cleaned_data.items():
+            if name in excluded or name == "sort":
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def count_facets(self) -> int:
+        """Fill each option's ``count`` and ``selected``; return the number of matching rows.
+
+        Each count is what the option alone would give together with the other facets' active
+        filters, which is what a click on it shows.
+        """
+        active = self.active
+        combos = self._combinations()
+        total = 0
+        counts = {name: Counter() for name in self.COMBINED_FACETS}
+        for values, number in combos:
+            failing = [
+                name
+                for name in self.COMBINED_FACETS
+                if name in active and not self.filters[name].matches(values[name], active[name])
+            ]
+            if not failing:
+                total += number
+            if len(failing) > 1:
+                continue
+            for name in self.COMBINED_FACETS:
+                if failing and failing != [name]:
+                    continue
+                for option in self.options[name]:
+                    if self.filters[name].matches(values[name], [option.value]):
+                        counts[name][option.value] += number
+        for name in self.RELATION_FACETS:
+            counts[name] = self._relation_counts(name)
+        for name in self.facet_names:
+            selected = set(active.get(name, ()))
+            for option in self.options[name]:
+                option.count = counts[name][option.value]
+                option.selected = option.value in selected
+        return total
+
+    def _combinations(self) -> list[tuple[dict[str, str], int]]:
+        columns = {name: self.filters[name].column for name in self.COMBINED_FACETS}
+        rows = (
+            self.queryset_without(*self.COMBINED_FACETS)
+            .order_by()
+            .values(*columns.values())
+            .annotate(rows=Count("pk"))
+        )
+        return [
+            ({name: row[column] or NONE for name, column in columns.items()}, row["rows"])
+            for row in rows
+        ]
+
+    def _relation_counts(self, name: str) -> Counter:
+        queryset = self.queryset_without(name).order_by()
+        if name == "mandate_holder":
+            queryset = queryset.annotate(
+                owner=FilteredRelation(
+                    "assignments", condition=Q(assignments__role__in=OWNER_ROLES)
+                )
+            )
+            column = "owner__mandate_holder__slug"
+        else:
+            column = "topics__key"
+        rows = queryset.values(column).annotate(rows=Count("pk"))
+        return Counter({row[column] or NONE: row["rows"] for row in rows})
