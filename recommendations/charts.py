@@ -52,7 +52,7 @@ class Segment:
     @property
     def shows_count(self) -> bool:
         """Whether the count fits inside the segment (it is always in the title and table)."""
-        return self.width >= 4
+        return self.width >= 2 + 3.5 * len(str(self.count))
 
 
 @dataclass

@@ -221,10 +221,13 @@ def recommendation_detail(request, code: str):
 def dashboard(request):
     vocabulary = Vocabulary()
     recorded = Recommendation.objects.aggregate(
-        assessment=Count("pk", filter=Q(assessment_status__isnull=False)),
-        implementation=Count("pk", filter=Q(implementation_status__isnull=False)),
-        placement=Count("pk", filter=Q(cluster__isnull=False)),
-        responsibility=Count("pk", filter=~Q(responsibility="")),
+        # Demonstration values are not records: the banner announces them.
+        assessment=Count(
+            "pk", filter=Q(assessment_status__isnull=False, assessment_status_demo=False)
+        ),
+        implementation=Count(
+            "pk", filter=Q(implementation_status__isnull=False, implementation_status_demo=False)
+        ),
     )
     statements = list(
         ProgressStatement.objects.filter(recommendation__isnull=True)
