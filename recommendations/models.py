@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -266,6 +267,9 @@ class MandateHolder(models.Model):
     @property
     def short_name(self) -> str:
         return self.abbreviation or in_language(self.name, self.name_fr)
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:mandate_holder", args=[self.slug])
 
 
 class MandateAssignment(models.Model):
@@ -641,6 +645,9 @@ class Recommendation(models.Model):
     @property
     def code(self) -> str:
         return f"R{self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.code])
 
     @property
     def display_text(self) -> str:
