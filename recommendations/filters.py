@@ -107,9 +107,9 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
     def filter(self, qs, value):
         return qs.filter(self.predicate(list(value))) if value else qs
 
-    def matches(self, column_value: str, values: list[str]) -> bool:
-        """Whether a row whose column holds ``column_value`` passes (for the facet counts)."""
-        return column_value in values
+    def counted_under(self, column_value: str) -> tuple[str, ...]:
+        """The options a row whose column holds ``column_value`` counts under."""
+        return (column_value,)
 
 
 class ClusterFilter(FacetFilter):
@@ -132,12 +132,12 @@ class SectionFilter(FacetFilter):
             condition |= Q(section__key=key) | Q(section__key__startswith=f"{key}.")
         return condition
 
-    def matches(self, column_value, values):
-        return any(
-            column_value == key or column_value.startswith(f"{key}.")
-            for key in values
-            if key != NONE and column_value != NONE
-        ) or (column_value == NONE and NONE in values)
+    def counted_under(self, column_value):
+        """The section and each of its ancestors: "I.A.4" counts under "I.A" and "I.A.4"."""
+        if column_value == NONE:
+            return (NONE,)
+        parts = column_value.split(".")
+        return tuple(".".join(parts[:depth]) for depth in range(2, len(parts) + 1))
 
 
 class ChoicesFilter(FacetFilter):
@@ -368,25 +368,27 @@ class RecommendationFilterSet(django_filters.FilterSet):
         filters, which is what a click on it shows.
         """
         active = self.active
-        combos = self._combinations()
+        wanted = {name: set(values) for name, values in active.items()}
         total = 0
         counts = {name: Counter() for name in self.COMBINED_FACETS}
-        for values, number in combos:
+        for values, number in self._combinations():
+            under = {
+                name: self.filters[name].counted_under(values[name])
+                for name in self.COMBINED_FACETS
+            }
             failing = [
                 name
                 for name in self.COMBINED_FACETS
-                if name in active and not self.filters[name].matches(values[name], active[name])
+                if name in wanted and wanted[name].isdisjoint(under[name])
             ]
             if not failing:
                 total += number
-            if len(failing) > 1:
+            elif len(failing) > 1:
                 continue
-            for name in self.COMBINED_FACETS:
-                if failing and failing != [name]:
-                    continue
-                for option in self.options[name]:
-                    if self.filters[name].matches(values[name], [option.value]):
-                        counts[name][option.value] += number
+            # With no failing facet the row counts in every facet; with one, only in that one.
+            for name in failing or self.COMBINED_FACETS:
+                for option_value in under[name]:
+                    counts[name][option_value] += number
         for name in self.RELATION_FACETS:
             counts[name] = self._relation_counts(name)
         for name in self.facet_names:

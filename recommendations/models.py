@@ -264,12 +264,12 @@ class MandateHolder(models.Model):
         name = in_language(self.name, self.name_fr)
         return f"{name} ({self.abbreviation})" if self.abbreviation else name
 
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:mandate_holder", args=[self.slug])
+
     @property
     def short_name(self) -> str:
         return self.abbreviation or in_language(self.name, self.name_fr)
-
-    def get_absolute_url(self) -> str:
-        return reverse("recommendations:mandate_holder", args=[self.slug])
 
 
 class MandateAssignment(models.Model):
@@ -368,6 +368,9 @@ class AssemblySession(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.code])
 
     @property
     def code(self) -> str:
@@ -645,9 +648,6 @@ class Recommendation(models.Model):
     @property
     def code(self) -> str:
         return f"R{self.number}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("recommendations:detail", args=[self.code])
 
     @property
     def display_text(self) -> str:
