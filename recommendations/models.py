@@ -369,9 +369,6 @@ class AssemblySession(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def get_absolute_url(self) -> str:
-        return reverse("recommendations:detail", args=[self.code])
-
     @property
     def code(self) -> str:
         return f"ASP{self.number}"
@@ -644,6 +641,9 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.code])
 
     @property
     def code(self) -> str:
