@@ -273,7 +273,7 @@ class RecommendationFilterSet(django_filters.FilterSet):
                 query.setlist(key, value if isinstance(value, list | tuple) else [value])
             data = query
         if queryset is None:
-            queryset = Recommendation.objects.for_list()
+            queryset = Recommendation.objects.for_matrix()
         self.vocabulary = vocabulary or Vocabulary()
         self.warnings: list[str] = []
         super().__init__(data, queryset, **kw)

@@ -462,15 +462,15 @@ SEARCH_VECTORS = {
 
 
 class RecommendationQuerySet(models.QuerySet):
-    def for_list(self) -> "RecommendationQuerySet":
-        """Everything a list of recommendations shows, fetched up front.
+    def for_matrix(self) -> "RecommendationQuerySet":
+        """Everything a row of the Matrix shows, fetched up front.
 
-        Adds cluster, section (and two levels of parents), both statuses, and the
-        mandate-holder assignments (lead first) in one extra query.
+        Adds cluster, section, both statuses, and the mandate-holder assignments (lead first)
+        in one extra query.
         """
         return self.select_related(
             "cluster",
-            "section__parent__parent",
+            "section",
             "assessment_status",
             "implementation_status",
         ).prefetch_related(
@@ -481,6 +481,10 @@ class RecommendationQuerySet(models.QuerySet):
                 ),
             )
         )
+
+    def for_list(self) -> "RecommendationQuerySet":
+        """``for_matrix()`` and the section's two levels of parents, for the whole placement."""
+        return self.for_matrix().select_related("section__parent__parent")
 
     def search(self, query: str) -> "RecommendationQuerySet":
         """Recommendations whose number matches ("R14", "14", "R14-R20") or whose text does."""

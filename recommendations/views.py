@@ -272,7 +272,7 @@ def mandate_holder_list(request):
 def mandate_holder_detail(request, slug: str):
     holder = get_object_or_404(MandateHolder.objects.select_related("parent"), slug=slug)
     vocabulary = Vocabulary()
-    owned = Recommendation.objects.for_list().filter(
+    owned = Recommendation.objects.for_matrix().filter(
         Exists(
             MandateAssignment.objects.filter(
                 recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
