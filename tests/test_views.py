@@ -374,3 +374,16 @@ def test_recommendations_without_a_number_go_to_the_matrix(client):
     response = client.get("/recommendations/")
     assert response.status_code == 302
     assert response["Location"] == "/matrix/"
+
+
+def test_a_404_page_takes_one_query(client, django_assert_num_queries):
+    with django_assert_num_queries(1):  # the demo banner
+        response = client.get("/recommendations/R999/")
+    assert response.status_code == 404
+
+
+def test_the_back_office_links_to_the_public_pages(secretariat_client, rec):
+    response = secretariat_client.get(f"/admin/recommendations/recommendation/{rec(14).pk}/change/")
+    view_on_site = re.search(r'href="([^"]+)" class="viewsitelink"', response.content.decode())
+    redirect = secretariat_client.get(view_on_site.group(1))
+    assert redirect["Location"].endswith("/recommendations/R14/")
