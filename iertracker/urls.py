@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
-admin.site.site_header = "IER Tracker back-office"
-admin.site.site_title = "IER Tracker"
-admin.site.index_title = "ASP Secretariat"
+admin.site.site_header = _("IER Tracker back-office")
+admin.site.site_title = _("IER Tracker")
+admin.site.index_title = _("ASP Secretariat")
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -417,7 +417,12 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             "admin/recommendations/recommendation/set_statuses.html",
             {
                 **self.admin_site.each_context(request),
-                "title": _("Set status on %(count)d recommendations") % {"count": len(queryset)},
+                "title": ngettext(
+                    "Set status on %(count)d recommendation",
+                    "Set status on %(count)d recommendations",
+                    len(queryset),
+                )
+                % {"count": len(queryset)},
                 "form": form,
                 "queryset": queryset,
                 "opts": self.model._meta,
