@@ -4,6 +4,8 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.conf import settings
+from django.utils import timezone
 
 from recommendations.demo import demo_seed
 from recommendations.filters import RecommendationFilterSet
@@ -387,3 +389,18 @@ def test_the_back_office_links_to_the_public_pages(secretariat_client, rec):
     view_on_site = re.search(r'href="([^"]+)" class="viewsitelink"', response.content.decode())
     redirect = secretariat_client.get(view_on_site.group(1))
     assert redirect["Location"].endswith("/recommendations/R14/")
+
+
+def test_printed_pages_carry_the_filters_and_the_date(client):
+    today = timezone.now().strftime("%-d %B %Y")
+    content = text(client.get("/matrix/?cluster=I&responsibility=court"))
+    header = content[content.index('class="print-header"') : content.index('id="main"')]
+    assert f"as of {today}" in header
+    assert "Filters: Cluster: I. Governance; Responsibility: Court." in header
+    assert "http://testserver/matrix/?cluster=I&amp;responsibility=court" in header
+    detail = text(client.get("/recommendations/R14/"))
+    assert f"as of {today}" in detail[detail.index('class="print-header"') :]
+    stylesheet = (settings.BASE_DIR / "static/css/site.css").read_text()
+    print_rules = stylesheet[stylesheet.index("@media print") :]
+    assert ".print-header { display: block;" in print_rules
+    assert ".filters" in print_rules.split("display: none")[0]
