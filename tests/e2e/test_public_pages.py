@@ -235,9 +235,9 @@ def test_axe_finds_no_violation_on_any_public_page(site, page: Page):
         report.append(f"axe {language}:{path}: {by_impact or 'no violations'}")
         if violations:
             report.append(describe(violations))
-        serious = [v for v in violations if v["impact"] in BLOCKING]
-        if serious:
-            blocking.append(f"{language}:{path}\n{describe(serious)}")
+        failing = [v for v in violations if v["impact"] in BLOCKING]
+        if failing:
+            blocking.append(f"{language}:{path}\n{describe(failing)}")
     print("\n".join(report))  # shown with -rP or -s: the moderate and minor findings too
     assert not blocking, "axe found violations:\n" + "\n".join(blocking)
 
