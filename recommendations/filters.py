@@ -19,7 +19,7 @@ from django import forms
 from django.db.models import Count, Exists, F, FilteredRelation, OuterRef, Q
 from django.http import QueryDict
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import (
@@ -255,8 +255,14 @@ class RecommendationFilterSet(django_filters.FilterSet):
     )
 
     # Facets counted from one query over the combinations of their columns.
-    COMBINED_FACETS = ("cluster", "section", "responsibility", "assessment", "implementation")
-    COMBINED_FACETS += ("priority",)
+    COMBINED_FACETS = (
+        "cluster",
+        "section",
+        "responsibility",
+        "assessment",
+        "implementation",
+        "priority",
+    )
     # Facets on many-valued relations, counted by a query each.
     RELATION_FACETS = ("mandate_holder", "topic")
 
@@ -296,12 +302,23 @@ class RecommendationFilterSet(django_filters.FilterSet):
         for name in self.facet_names:
             known = {option.value for option in self.options[name]}
             values = [value for value in data.getlist(name) if value != ""]
-            for value in values:
-                if value not in known:
-                    self.warnings.append(
-                        gettext("%(filter)s: “%(value)s” is not a known value and was ignored.")
-                        % {"filter": self.filters[name].label, "value": value[:100]}
+            unknown = list(dict.fromkeys(value for value in values if value not in known))
+            if unknown:
+                quoted = ", ".join(
+                    pgettext("a value quoted in a message", "“%(value)s”") % {"value": value[:50]}
+                    for value in unknown[:5]
+                )
+                self.warnings.append(
+                    ngettext(
+                        "%(filter)s: %(values)s is not a known value and was ignored.",
+                        "%(filter)s: %(values)s are not known values and were ignored.",
+                        len(unknown),
                     )
+                    % {
+                        "filter": self.filters[name].label,
+                        "values": quoted + ("…" if len(unknown) > 5 else ""),
+                    }
+                )
             data.setlist(name, [value for value in values if value in known])
         return data
 

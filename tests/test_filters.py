@@ -186,3 +186,11 @@ def test_facet_counts_take_three_queries_after_the_option_lists(django_assert_nu
         assert all(filterset.options[name] for name in filterset.facet_names)  # read in __init__
         with django_assert_num_queries(3):
             filterset.count_facets()
+
+
+def test_many_unknown_values_make_one_short_message():
+    filterset = RecommendationFilterSet({"topic": [f"t{n}" for n in range(50)] + ["t1"]})
+    assert filterset.qs.count() == 384
+    assert filterset.warnings == [
+        "Topic: “t0”, “t1”, “t2”, “t3”, “t4”… are not known values and were ignored."
+    ]
