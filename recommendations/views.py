@@ -106,8 +106,15 @@ def matrix(request):
     filterset = RecommendationFilterSet(request.GET)
     total = filterset.count_facets()
     warnings = filterset.warnings
-    params = filterset.data  # the query string without the unknown values
-    paginator = Paginator(filterset.qs, _per_page(request.GET.get("per_page"), warnings))
+    per_page = _per_page(request.GET.get("per_page"), warnings)
+    # The query string the page's links build on: without what was ignored, so a bad value
+    # is reported once and not carried from page to page.
+    params = filterset.data.copy()
+    for name in filterset.form.errors:
+        params.pop(name, None)
+    if per_page == DEFAULT_PER_PAGE:
+        params.pop("per_page", None)
+    paginator = Paginator(filterset.qs, per_page)
     paginator.count = total  # known from the facet query: saves a COUNT
     page = _page(paginator, request.GET.get("page"), warnings)
 

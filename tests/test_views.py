@@ -404,3 +404,14 @@ def test_printed_pages_carry_the_filters_and_the_date(client):
     print_rules = stylesheet[stylesheet.index("@media print") :]
     assert ".print-header { display: block;" in print_rules
     assert ".filters" in print_rules.split("display: none")[0]
+
+
+def test_links_leave_out_what_was_ignored(client):
+    response = client.get("/matrix/?cluster=I&cluster=zz&sort=sideways&per_page=7&changed_since=x")
+    for column in response.context["columns"]:
+        if column.url:
+            params = parse_qs(urlsplit(column.url).query)
+            assert params["cluster"] == ["I"]
+            assert not {"per_page", "changed_since"} & set(params)
+            assert params["sort"][0].lstrip("-") != "sideways"
+    assert response.context["keep_for_per_page"] == [("cluster", "I")]
