@@ -59,6 +59,7 @@ class Segment:
 class Bar:
     label: str
     url: str
+    lang: str = ""  # "en" for a cluster name shown in English on a French page
     segments: list[Segment] = field(default_factory=list)
 
     @property
@@ -103,13 +104,13 @@ def _axes(vocabulary: Vocabulary):
 
 
 def _build(slug, title, group_label, groups, counts, axis, statuses, extra=None) -> Chart:
-    """``groups``: (facet, value, label); ``counts``: Counter of (group value, status key)."""
+    """``groups``: (facet, value, label[, lang]); ``counts``: Counter of (group, status)."""
     extra = extra or {}
     legend = [(status.label, status.colour) for status in statuses]
     legend.append((str(NOT_YET_RECORDED), UNKNOWN_COLOUR))
     bars = []
-    for facet, value, label in groups:
-        bar = Bar(label=label, url=matrix_url(**extra, **{facet: value}))
+    for facet, value, label, *lang in groups:
+        bar = Bar(label=label, url=matrix_url(**extra, **{facet: value}), lang="".join(lang))
         for status, colour in [(s.key, s.colour) for s in statuses] + [(NONE, UNKNOWN_COLOUR)]:
             status_label = (
                 str(NOT_YET_RECORDED)
@@ -167,7 +168,9 @@ def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
         holder_totals[holder or NONE] += rows
 
     not_recorded = str(NOT_YET_RECORDED)
-    cluster_groups = [("cluster", c.code, str(c)) for c in vocabulary.clusters]
+    cluster_groups = [
+        ("cluster", c.code, str(c), "en" if c.in_english_only else "") for c in vocabulary.clusters
+    ]
     if any(key[0] == NONE for key in by_cluster["assessment"]):
         cluster_groups.append(("cluster", NONE, not_recorded))
     responsibility_groups = [

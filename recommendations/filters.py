@@ -49,6 +49,7 @@ class Option:
     selected: bool = False
     colour: str = ""
     depth: int = 0
+    lang: str = ""  # "en" where French is chosen and only the English label is recorded
 
 
 class Vocabulary:
@@ -114,7 +115,10 @@ class FacetFilter(django_filters.MultipleChoiceFilter):
 
 class ClusterFilter(FacetFilter):
     def options(self, vocabulary):
-        return [Option(c.code, str(c)) for c in vocabulary.clusters]
+        return [
+            Option(c.code, str(c), lang="en" if c.in_english_only else "")
+            for c in vocabulary.clusters
+        ]
 
 
 class SectionFilter(FacetFilter):
@@ -122,7 +126,12 @@ class SectionFilter(FacetFilter):
 
     def options(self, vocabulary):
         return [
-            Option(s.key, f"{s.key} {s.display_title}", depth=s.key.count(".") - 1)
+            Option(
+                s.key,
+                f"{s.key} {s.display_title}",
+                depth=s.key.count(".") - 1,
+                lang="en" if s.in_english_only else "",
+            )
             for s in vocabulary.sections
         ]
 

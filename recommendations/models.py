@@ -28,6 +28,11 @@ def _french_active() -> bool:
     return (translation.get_language() or "").startswith("fr")
 
 
+def english_only(english: str, french: str) -> bool:
+    """French is chosen but only the English is recorded: pages mark it ``lang="en"``."""
+    return bool(english) and not french and _french_active()
+
+
 def in_language(english: str, french: str) -> str:
     """The French value when the active language is French and one is recorded, else English."""
     return french if french and _french_active() else english
@@ -81,6 +86,10 @@ class Cluster(models.Model):
     def display_name(self) -> str:
         return in_language(self.name, self.name_fr)
 
+    @property
+    def in_english_only(self) -> bool:
+        return english_only(self.name, self.name_fr)
+
 
 class Section(models.Model):
     """A section or subsection of the report, in a tree under a cluster (e.g. I > A > 4)."""
@@ -121,6 +130,10 @@ class Section(models.Model):
     @property
     def display_title(self) -> str:
         return in_language(self.title, self.title_fr)
+
+    @property
+    def in_english_only(self) -> bool:
+        return english_only(self.title, self.title_fr)
 
     @property
     def label(self) -> str:
@@ -663,12 +676,11 @@ class Recommendation(models.Model):
 
     @property
     def text_in_english_only(self) -> bool:
-        """French is chosen but only the English text is recorded (the page marks it so)."""
-        return bool(self.text) and not self.text_fr and _french_active()
+        return english_only(self.text, self.text_fr)
 
     @property
     def title_in_english_only(self) -> bool:
-        return bool(self.short_title) and not self.short_title_fr and _french_active()
+        return english_only(self.short_title, self.short_title_fr)
 
     @property
     def owner_assignments(self) -> list["MandateAssignment"]:
@@ -678,11 +690,20 @@ class Recommendation(models.Model):
     @property
     def placement(self) -> list[str]:
         """Cluster, then each section level down to this recommendation's section."""
+        return [label for label, _english in self.placement_levels]
+
+    @property
+    def placement_levels(self) -> list[tuple[str, bool]]:
+        """``placement`` with, for each level, whether it is shown in English only."""
+        cluster = (
+            self.cluster if self.cluster_id else (self.section.cluster if self.section_id else None)
+        )
+        if cluster is None:
+            return []
+        levels = [(str(cluster), cluster.in_english_only)]
         if self.section_id:
-            return [str(self.section.cluster if self.cluster is None else self.cluster)] + [
-                section.label for section in self.section.lineage
-            ]
-        return [str(self.cluster)] if self.cluster_id else []
+            levels += [(s.label, s.in_english_only) for s in self.section.lineage]
+        return levels
 
     def clean(self) -> None:
         if self.section_id and self.cluster_id and self.section.cluster_id != self.cluster_id:

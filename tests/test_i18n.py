@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "fr" / "LC_MESSAGES"
 PO_PATH = LC_MESSAGES / "django.po"
@@ -357,3 +358,18 @@ def test_a_text_recorded_only_in_english_is_marked_as_english(french_client, rec
     english = page(french_client.get("/recommendations/R227/"))
     assert '<blockquote class="rec-full-text">' in english
     assert "Shown in English" not in english
+
+
+@pytest.mark.django_db
+def test_titles_recorded_only_in_english_are_marked_on_french_pages(french_client):
+    # No French title is recorded for the clusters and sections (fixtures): WCAG 3.1.2.
+    matrix = page(french_client.get("/matrix/"))
+    assert '<label for="f-cluster-I" lang="en">I. Governance' in matrix
+    assert '<span lang="en">Structure of the Court</span>' in matrix
+    detail = page(french_client.get("/recommendations/R14/"))
+    assert '<li lang="en">I. Governance</li>' in detail
+    dashboard = page(french_client.get("/"))
+    assert 'lang="en">I. Governance</a>' in dashboard
+    english = page(Client().get("/matrix/"))
+    assert '<span lang="en">Structure of the Court</span>' not in english
+    assert '<label for="f-cluster-I">I. Governance' in english

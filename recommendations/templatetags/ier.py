@@ -44,6 +44,11 @@ def status_badge(status, demo: bool = False) -> str:
     )
 
 
+def _lang(obj) -> str:
+    """``lang="en"`` for a name or title shown in English on a French page."""
+    return ' lang="en"' if obj.in_english_only else ""
+
+
 class _RowRenderer:
     """Renders Matrix rows; caches what repeats (statuses, sections, fixed strings)."""
 
@@ -92,15 +97,20 @@ class _RowRenderer:
 
     def place(self, rec) -> str:
         if rec.section_id:
+            section = rec.section
             return self.cached(
-                ("section", rec.section_id),
+                ("section", section.pk),
                 lambda: (
-                    f'<span class="place-key">{escape(rec.section.key)}</span> '
-                    f"{escape(rec.section.display_title)}"
+                    f'<span class="place-key">{escape(section.key)}</span> '
+                    f"<span{_lang(section)}>{escape(section.display_title)}</span>"
                 ),
             )
         if rec.cluster_id:
-            return self.cached(("cluster", rec.cluster_id), lambda: escape(str(rec.cluster)))
+            cluster = rec.cluster
+            return self.cached(
+                ("cluster", cluster.pk),
+                lambda: f"<span{_lang(cluster)}>{escape(str(cluster))}</span>",
+            )
         return self.unknown
 
     def responsibility(self, rec) -> str:
@@ -154,11 +164,12 @@ def facet_options(name: str, options) -> str:
         field_id = escape(f"f-{name}-{option.value}")
         swatch = _swatch(option.colour) if option.colour else ""
         checked = " checked" if option.selected else ""
+        lang = f' lang="{option.lang}"' if option.lang else ""
         lines.append(
             f'<div class="option depth-{option.depth}">'
             f'<input type="checkbox" id="{field_id}" name="{escape(name)}" '
             f'value="{escape(option.value)}"{checked}>'
-            f'<label for="{field_id}">{swatch}{escape(option.label)} '
+            f'<label for="{field_id}"{lang}>{swatch}{escape(option.label)} '
             f'<span class="count">({option.count})</span></label></div>'
         )
     return mark_safe("\n".join(lines))
