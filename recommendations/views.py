@@ -21,6 +21,7 @@ from recommendations.filters import (
     SORTS,
     RecommendationFilterSet,
     Vocabulary,
+    with_vocabulary,
 )
 from recommendations.history import public_timeline
 from recommendations.models import (
@@ -114,7 +115,8 @@ def matrix(request):
         params.pop(name, None)
     if per_page == DEFAULT_PER_PAGE:
         params.pop("per_page", None)
-    paginator = Paginator(filterset.qs, per_page)
+    # The rows need no joins: with_vocabulary() attaches what they show.
+    paginator = Paginator(filterset.qs.select_related(None).prefetch_related(None), per_page)
     paginator.count = total  # known from the facet query: saves a COUNT
     page = _page(paginator, request.GET.get("page"), warnings)
 
@@ -171,7 +173,7 @@ def matrix(request):
             "filterset": filterset,
             "facets": facets,
             "page": page,
-            "rows": page.object_list,
+            "rows": with_vocabulary(page.object_list, filterset.vocabulary),
             "total": total,
             "grand_total": NUMBER_MAX,
             "warnings": warnings,
@@ -279,7 +281,7 @@ def mandate_holder_list(request):
 def mandate_holder_detail(request, slug: str):
     holder = get_object_or_404(MandateHolder.objects.select_related("parent"), slug=slug)
     vocabulary = Vocabulary()
-    owned = Recommendation.objects.for_matrix().filter(
+    owned = Recommendation.objects.filter(
         Exists(
             MandateAssignment.objects.filter(
                 recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
@@ -296,7 +298,7 @@ def mandate_holder_detail(request, slug: str):
         {
             "holder": holder,
             "charts": mandate_holder_charts(vocabulary, slug),
-            "rows": owned,
+            "rows": with_vocabulary(owned, vocabulary),
             "procedural": procedural,
             "children": holder.children.all(),
             "topics": holder.overseen_topics.all(),

@@ -353,7 +353,10 @@ def test_the_mandate_holder_pages(client, rec, secretariat_user, django_assert_n
     linked = set(re.findall(r'href="/mandate-holders/([\w-]+)/"', listing))
     assert linked == set(MandateHolder.objects.values_list("slug", flat=True))
 
-    with django_assert_num_queries(10):
+    # the holder, its chart counts, the vocabularies the rows show (clusters, sections, both
+    # status lists, mandate-holders), its rows and their owners, procedural mentions,
+    # sub-bodies, topics, and the demo banner.
+    with django_assert_num_queries(13):
         response = client.get("/mandate-holders/registry/")
     assert [r.number for r in response.context["rows"]] == [5, 6]
     content = text(response)

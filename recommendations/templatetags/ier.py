@@ -123,7 +123,7 @@ class _RowRenderer:
 
     def holders(self, rec) -> str:
         parts = []
-        for assignment in rec.owner_assignments:
+        for assignment in rec.owners:
             part = escape(assignment.mandate_holder.short_name)
             if assignment.role != MandateAssignment.Role.LEAD:
                 part += self.contributing
@@ -151,7 +151,10 @@ class _RowRenderer:
 
 @register.simple_tag
 def recommendation_rows(rows) -> str:
-    """The ``<tr>`` of each recommendation in a Matrix-style table (fetch with ``for_list()``)."""
+    """The ``<tr>`` of each recommendation in a Matrix-style table.
+
+    Pass the rows through ``filters.with_vocabulary`` first.
+    """
     renderer = _RowRenderer()
     return mark_safe("\n".join(renderer.row(rec) for rec in rows))
 
