@@ -79,19 +79,23 @@ class Vocabulary:
     def topics(self) -> list[Topic]:
         return list(Topic.objects.all())
 
-    @cached_property
-    def _indexes(self) -> dict:
-        return {
-            Cluster: {o.pk: o for o in self.clusters},
-            Section: {o.pk: o for o in self.sections},
-            AssessmentStatus: {o.pk: o for o in self.assessment_statuses},
-            ImplementationStatus: {o.pk: o for o in self.implementation_statuses},
-            MandateHolder: {o.pk: o for o in self.mandate_holders},
-        }
+    LISTS = {
+        Cluster: "clusters",
+        Section: "sections",
+        AssessmentStatus: "assessment_statuses",
+        ImplementationStatus: "implementation_statuses",
+        MandateHolder: "mandate_holders",
+        Topic: "topics",
+    }
 
     def by_pk(self, model, pk):
         """The vocabulary entry of ``model`` with primary key ``pk`` (None for None)."""
-        return None if pk is None else self._indexes[model][pk]
+        if pk is None:
+            return None
+        indexes = self.__dict__.setdefault("_indexes", {})
+        if model not in indexes:
+            indexes[model] = {entry.pk: entry for entry in getattr(self, self.LISTS[model])}
+        return indexes[model][pk]
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ class Owner:
     is_demo: bool
 
 
-def with_vocabulary(rows, vocabulary: Vocabulary) -> list[Recommendation]:
+def with_vocabulary(rows, vocabulary: Vocabulary, *, topics: bool = False) -> list[Recommendation]:
     """The rows with their cluster, section, statuses and owners (lead first) attached.
 
     List pages have read the vocabularies already (for the facets or the charts), so the rows
@@ -125,6 +129,14 @@ def with_vocabulary(rows, vocabulary: Vocabulary) -> list[Recommendation]:
         row.assessment_status = lookup(AssessmentStatus, row.assessment_status_id)
         row.implementation_status = lookup(ImplementationStatus, row.implementation_status_id)
         row.owners = sorted(owners[row.pk], key=lambda o: (o.role, o.mandate_holder.name))
+    if topics:  # one more query, for the exports
+        links: dict[int, list[Topic]] = {row.pk: [] for row in rows}
+        for recommendation_id, topic_id in Recommendation.topics.through.objects.filter(
+            recommendation__in=list(links)
+        ).values_list("recommendation_id", "topic_id"):
+            links[recommendation_id].append(lookup(Topic, topic_id))
+        for row in rows:
+            row.topic_list = sorted(links[row.pk], key=lambda topic: (topic.order, topic.key))
     return rows
 
 

@@ -28,6 +28,15 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+def sees_internal_fields(user) -> bool:
+    """Whether exports include the columns not yet public (internal remarks).
+
+    Secretariat staff have the permission through their group (focal points will, too); the
+    public never does.
+    """
+    return user.is_authenticated and user.has_perm("recommendations.view_recommendation")
+
+
 def permissions_for(group_name: str):
     wanted = Q(pk__in=[])
     for model, actions in GROUP_PERMISSIONS[group_name].items():

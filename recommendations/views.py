@@ -8,13 +8,17 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.charts import mandate_holder_charts, progress_charts
+from recommendations.exports import FORMATS as EXPORT_FORMATS
+from recommendations.exports import Export, file_name_part
 from recommendations.filters import (
     NONE,
     OWNER_ROLES,
@@ -33,8 +37,16 @@ from recommendations.models import (
     Recommendation,
     parse_recommendation_number,
 )
+from recommendations.roles import sees_internal_fields
 
 PER_PAGE_CHOICES = (25, 50, 100, 400)
+# Download links, in the order the pages offer them.
+EXPORT_LABELS = [
+    ("xlsx", _("Excel (XLSX)")),
+    ("ods", _("OpenDocument (ODS)")),
+    ("csv", _("CSV")),
+    ("json", _("JSON")),
+]
 DEFAULT_PER_PAGE = 100
 
 # Matrix columns: (sort key or None, heading).
@@ -103,6 +115,70 @@ def _page(paginator: Paginator, raw: str | None, warnings: list[str]):
     return paginator.page(number)
 
 
+def _active_filters(filterset, params: QueryDict) -> list[ActiveFilter]:
+    """Each value in force, with the link that removes it."""
+    active = []
+    for name, values in filterset.active.items():
+        labels = {option.value: option.label for option in filterset.options[name]}
+        for value in values:
+            remaining = [v for v in values if v != value]
+            active.append(
+                ActiveFilter(
+                    str(filterset.filters[name].label),
+                    labels[value],
+                    _query(params, **{name: remaining or None, "page": None}),
+                )
+            )
+    for name in ("q", "changed_since"):
+        value = filterset.form.cleaned_data.get(name)
+        if value:
+            active.append(
+                ActiveFilter(
+                    str(filterset.filters[name].label),
+                    str(value),
+                    _query(params, **{name: None, "page": None}),
+                )
+            )
+    return active
+
+
+def _download(export: Export, extension: str) -> HttpResponse:
+    response = HttpResponse(export.render(extension), content_type=EXPORT_FORMATS[extension])
+    response["Content-Disposition"] = f'attachment; filename="{export.filename(extension)}"'
+    if export.internal:  # internal columns: never kept by a shared cache
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _downloads(url_name: str, args: list, query: str = "") -> list[tuple[str, str]]:
+    """(label, URL) of each download format."""
+    return [
+        (str(label), reverse(url_name, args=[*args, extension]) + query)
+        for extension, label in EXPORT_LABELS
+    ]
+
+
+def _describe(filters: list[ActiveFilter]) -> list[str]:
+    return [gettext("%(label)s: %(value)s") % {"label": f.label, "value": f.value} for f in filters]
+
+
+def matrix_export(request, extension: str):
+    """The Matrix as filtered and sorted on the page, every row (not only one page)."""
+    filterset = RecommendationFilterSet(request.GET)
+    rows = with_vocabulary(
+        filterset.qs.select_related(None).prefetch_related(None),
+        filterset.vocabulary,
+        topics=True,
+    )
+    export = Export(
+        rows,
+        filters=_describe(_active_filters(filterset, filterset.data)),
+        about=file_name_part(filterset),
+        internal=sees_internal_fields(request.user),
+    )
+    return _download(export, extension)
+
+
 def matrix(request):
     filterset = RecommendationFilterSet(request.GET)
     total = filterset.count_facets()
@@ -131,28 +207,8 @@ def matrix(request):
                 column.aria_sort = "descending" if sort.startswith("-") else "ascending"
         columns.append(column)
 
-    active = []
-    for name, values in filterset.active.items():
-        labels = {option.value: option.label for option in filterset.options[name]}
-        for value in values:
-            remaining = [v for v in values if v != value]
-            active.append(
-                ActiveFilter(
-                    str(filterset.filters[name].label),
-                    labels[value],
-                    _query(params, **{name: remaining or None, "page": None}),
-                )
-            )
-    for name in ("q", "changed_since"):
-        value = filterset.form.cleaned_data.get(name)
-        if value:
-            active.append(
-                ActiveFilter(
-                    str(filterset.filters[name].label),
-                    str(value),
-                    _query(params, **{name: None, "page": None}),
-                )
-            )
+    active = _active_filters(filterset, params)
+    download_query = _query(params, page=None, per_page=None).rstrip("?")
 
     facets = [
         (name, filterset.filters[name].label, filterset.options[name], name in filterset.active)
@@ -180,6 +236,7 @@ def matrix(request):
             "columns": columns,
             "active_filters": active,
             "keep_for_filters": keep_for_filters,
+            "downloads": _downloads("recommendations:matrix_export", [], download_query),
             "keep_for_per_page": keep_for_per_page,
             "sort": sort,
             "sort_label": SORTS[sort.lstrip("-")][0],
@@ -220,6 +277,7 @@ def recommendation_detail(request, code: str):
             "owners": [a for a in assignments if a.is_owner],
             "procedural": [a for a in assignments if not a.is_owner],
             "timeline": public_timeline(recommendation),
+            "downloads": _downloads("recommendations:detail_export", [recommendation.code]),
             "previous_code": f"R{number - 1}" if number > NUMBER_MIN else "",
             "next_code": f"R{number + 1}" if number < NUMBER_MAX else "",
             "as_of": timezone.now(),
@@ -303,6 +361,40 @@ def mandate_holder_detail(request, slug: str):
             "children": holder.children.all(),
             "topics": holder.overseen_topics.all(),
             "matrix_query": _query(QueryDict(), mandate_holder=slug),
+            "downloads": _downloads("recommendations:mandate_holder_export", [slug]),
             "as_of": timezone.now(),
         },
     )
+
+
+def recommendation_export(request, code: str, extension: str):
+    number = parse_recommendation_number(code)
+    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
+        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
+    if code != f"R{number}":
+        return redirect("recommendations:detail_export", f"R{number}", extension, permanent=True)
+    rows = with_vocabulary(Recommendation.objects.filter(number=number), Vocabulary(), topics=True)
+    export = Export(
+        rows,
+        filters=[gettext("Recommendation %(code)s") % {"code": code}],
+        name=code,
+        internal=sees_internal_fields(request.user),
+    )
+    return _download(export, extension)
+
+
+def mandate_holder_export(request, slug: str, extension: str):
+    holder = get_object_or_404(MandateHolder, slug=slug)
+    filterset = RecommendationFilterSet({"mandate_holder": [slug]})
+    rows = with_vocabulary(
+        filterset.qs.select_related(None).prefetch_related(None),
+        filterset.vocabulary,
+        topics=True,
+    )
+    export = Export(
+        rows,
+        filters=_describe(_active_filters(filterset, filterset.data)),
+        name=f"mandate-holder-{holder.slug}",
+        internal=sees_internal_fields(request.user),
+    )
+    return _download(export, extension)
