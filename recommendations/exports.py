@@ -64,7 +64,7 @@ class Export:
 
     def __post_init__(self) -> None:
         self.resource = RecommendationResource(internal=self.internal)
-        self.dataset = self.resource.export(self.rows)
+        self.dataset = self.resource.export(self.rows, force_native_type=True)
         self.keys = self.resource.keys
 
     @property

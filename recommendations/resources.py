@@ -67,7 +67,20 @@ class RecommendationResource(resources.Resource):
         """The stable name of each exported column (JSON keys), in order."""
         return [self.get_field_name(field) for field in self.get_export_fields()]
 
-    # Values. Each reads what ``with_vocabulary`` attached: no query per row.
+    # Values. Each reads what ``with_vocabulary`` attached: no query per row. Each column has
+    # its dehydrate method, so values stay native (a number sorts as a number).
+
+    def dehydrate_code(self, rec):
+        return rec.code
+
+    def dehydrate_number(self, rec):
+        return rec.number
+
+    def dehydrate_public_remarks(self, rec):
+        return rec.public_remarks
+
+    def dehydrate_internal_remarks(self, rec):
+        return rec.internal_remarks
 
     def dehydrate_short_title(self, rec):
         return rec.display_title
