@@ -6,12 +6,15 @@ statuses with a reason, and a history page that says who changed what, when and 
 write to a recommendation goes through ``services.recommendation_update``.
 """
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +23,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from recommendations import admin_import
 from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
@@ -244,9 +248,26 @@ class RecommendationAdmin(SimpleHistoryAdmin):
     ]
     history_list_display = ["via"]
     object_history_list_template = "admin/recommendations/recommendation/object_history_list.html"
+    change_list_template = "admin/recommendations/recommendation/change_list.html"
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_list()
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "import/",
+                wrap(partial(admin_import.import_view, self)),
+                name="recommendations_recommendation_import",
+            ),
+            path(
+                "import/template/",
+                wrap(partial(admin_import.import_template_view, self)),
+                name="recommendations_recommendation_import_template",
+            ),
+            *super().get_urls(),
+        ]
 
     def has_add_permission(self, request):
         # The 384 numbers are fixed: the reference loader creates them, nobody adds more.

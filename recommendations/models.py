@@ -7,6 +7,7 @@ change, with who, when, what and why); reads go through ``RecommendationQuerySet
 
 import re
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -765,3 +766,21 @@ class Source(models.Model):
     @property
     def urls(self) -> list[str]:
         return [line.strip() for line in self.url.splitlines() if line.strip()]
+
+
+class SpreadsheetUpload(models.Model):
+    """A spreadsheet uploaded to the import, kept between its preview and its confirmation."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="spreadsheet_uploads"
+    )
+    filename = models.CharField(_("file name"), max_length=200)
+    content = models.BinaryField(_("content"))
+    created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("spreadsheet upload")
+        verbose_name_plural = _("spreadsheet uploads")
+
+    def __str__(self) -> str:
+        return self.filename

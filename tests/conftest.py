@@ -7,6 +7,7 @@ that is rolled back, so every test starts from exactly the reference data.
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from recommendations.models import Recommendation
 from recommendations.reference import load_reference_data
@@ -17,6 +18,14 @@ from recommendations.roles import SECRETARIAT
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _english_to_start_with():
+    """A request in French leaves French active in the thread: each test starts in English."""
+    translation.activate("en")
+    yield
+    translation.activate("en")
 
 
 @pytest.fixture(autouse=True)
