@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from recommendations.exports import FORMATS, Export
 from recommendations.filters import Vocabulary, with_vocabulary
@@ -91,7 +91,11 @@ def import_view(model_admin, request):
         upload.delete()
         messages.success(
             request,
-            _("Imported from %(name)s: %(count)d recommendations changed.")
+            ngettext(
+                "Imported from %(name)s: %(count)d recommendation changed.",
+                "Imported from %(name)s: %(count)d recommendations changed.",
+                changed,
+            )
             % {"name": plan.filename, "count": changed},
         )
         return redirect("admin:recommendations_recommendation_changelist")

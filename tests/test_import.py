@@ -251,7 +251,7 @@ def test_preview_then_apply_in_the_back_office(secretariat_client):
 
     stored = SpreadsheetUpload.objects.get()
     done = secretariat_client.post(IMPORT_URL, {"upload": stored.pk}, follow=True)
-    assert "Imported from matrix.csv: 1 recommendations changed." in done.content.decode()
+    assert "Imported from matrix.csv: 1 recommendation changed." in done.content.decode()
     assert Recommendation.objects.get(number=30).assessment_status.key == "negatively_assessed"
     assert not SpreadsheetUpload.objects.exists()
 
