@@ -319,7 +319,7 @@ class Plan:
 class _Vocabularies:
     """Every lookup the planner needs, read once (no query per row)."""
 
-    def __init__(self) -> None:
+    def __init__(self, numbers: set[int]) -> None:
         self.assessment = self._labels(AssessmentStatus.objects.all())
         self.implementation = self._labels(ImplementationStatus.objects.all())
         self.sections = {normalise(s.key): s for s in Section.objects.select_related("cluster")}
@@ -335,7 +335,9 @@ class _Vocabularies:
             r.number: r
             for r in Recommendation.objects.select_related(
                 "section", "assessment_status", "implementation_status"
-            ).prefetch_related("assignments__mandate_holder")
+            )
+            .prefetch_related("assignments__mandate_holder")
+            .filter(number__in=sorted(numbers))
         }
 
     @staticmethod
@@ -386,6 +388,13 @@ def find_header(sheet: Sheet) -> tuple[int, list[Column]]:
     )
 
 
+def _number(raw) -> int | None:
+    """The recommendation number in a cell: 14, 14.0, "R14", "r014", "Rec. 14"."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return int(raw) if float(raw).is_integer() else None
+    return parse_recommendation_number(str(raw))
+
+
 def _display(value) -> str:
     if value is None or value == "":
         return str(NOT_YET_RECORDED)
@@ -395,7 +404,16 @@ def _display(value) -> str:
 def plan_import(filename: str, sheet: Sheet) -> Plan:
     header_index, columns = find_header(sheet)
     plan = Plan(filename, sheet.name, header_index + 1, columns)
-    vocabularies = _Vocabularies()
+    data_rows = sheet.rows[header_index + 1 :]
+    number_index = next(c.index for c in columns if c.field == "number")
+    vocabularies = _Vocabularies(
+        {
+            _number(row[number_index])
+            for row in data_rows
+            if number_index < len(row) and _filled(row[number_index])
+        }
+        - {None}
+    )
     by_field: dict[str, Column] = {}
     for column in columns:
         if column.field:
@@ -403,7 +421,7 @@ def plan_import(filename: str, sheet: Sheet) -> Plan:
     number_column = by_field["number"]
     seen: dict[int, int] = {}
 
-    for offset, row in enumerate(sheet.rows[header_index + 1 :], start=header_index + 2):
+    for offset, row in enumerate(data_rows, start=header_index + 2):
         if not any(_filled(cell) for cell in row):
             continue
 
@@ -420,11 +438,7 @@ def plan_import(filename: str, sheet: Sheet) -> Plan:
         if not _filled(raw_number):
             problem(number_column, raw_number, _("The recommendation number is missing."))
             continue
-        number = (
-            int(raw_number)
-            if isinstance(raw_number, int | float) and float(raw_number).is_integer()
-            else parse_recommendation_number(str(raw_number))
-        )
+        number = _number(raw_number)
         if number is None:
             problem(number_column, raw_number, _("Not a recommendation number."))
             continue
