@@ -31,6 +31,7 @@ from recommendations.models import (
     ChangeSource,
     Cluster,
     ImplementationStatus,
+    ImportColumnMapping,
     MandateAssignment,
     MandateHolder,
     ProgressStatement,
@@ -584,3 +585,15 @@ class SourceAdmin(SimpleHistoryAdmin):
     @admin.display(description=_("value"))
     def value_short(self, obj):
         return Truncator(obj.value).chars(60) if obj.value else None
+
+
+@admin.register(ImportColumnMapping)
+class ImportColumnMappingAdmin(admin.ModelAdmin):
+    """The column headers the Secretariat taught the import (saved from its preview)."""
+
+    list_display = ["header", "field", "updated_by", "updated_at"]
+    search_fields = ["header", "field"]
+    readonly_fields = ["updated_by", "updated_at"]
+
+    def has_add_permission(self, request):
+        return False  # made from the import's preview, where the header is seen

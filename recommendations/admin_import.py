@@ -24,8 +24,10 @@ from recommendations.importer import (
     MAX_BYTES,
     ImportFileError,
     apply_import,
+    importable_fields,
     plan_import,
     read_sheet,
+    remember_mapping,
 )
 from recommendations.models import Recommendation, SpreadsheetUpload
 
@@ -76,17 +78,28 @@ def import_view(model_admin, request):
         if upload is None:
             messages.error(request, _("This preview has expired: upload the file again."))
             return redirect("admin:recommendations_recommendation_import")
+        choices = {
+            int(key.removeprefix("column_")): value
+            for key, value in request.POST.items()
+            if key.startswith("column_") and key.removeprefix("column_").isdigit()
+        }
         try:
-            plan = plan_import(upload.filename, read_sheet(upload.filename, upload.content))
+            sheet = read_sheet(upload.filename, upload.content)
+            plan = plan_import(upload.filename, sheet, choices)
         except ImportFileError as error:
             messages.error(request, str(error))
             return redirect("admin:recommendations_recommendation_import")
+        preview = {**context, "plan": plan, "upload": upload, "fields": importable_fields()}
+        if request.POST.get("remember") == "on" and remember_mapping(plan.columns, request.user):
+            messages.success(request, _("Your choices of columns are saved for next time."))
+        if request.POST.get("action") != "apply":
+            return render(request, TEMPLATE, preview)
         skip = request.POST.get("skip_rows_in_error") == "on"
         if plan.problems and not skip:
             messages.error(
                 request, _("The file has problems: fix them, or choose to skip those rows.")
             )
-            return render(request, TEMPLATE, {**context, "plan": plan, "upload": upload})
+            return render(request, TEMPLATE, preview)
         changed = apply_import(plan, user=request.user, skip_rows_in_error=skip)
         upload.delete()
         messages.success(
@@ -112,7 +125,11 @@ def import_view(model_admin, request):
             upload = SpreadsheetUpload.objects.create(
                 user=request.user, filename=file.name[:200], content=content
             )
-            return render(request, TEMPLATE, {**context, "plan": plan, "upload": upload})
+            return render(
+                request,
+                TEMPLATE,
+                {**context, "plan": plan, "upload": upload, "fields": importable_fields()},
+            )
     return render(request, TEMPLATE, {**context, "form": form})
 
 

@@ -35,6 +35,7 @@ from recommendations.models import (
     AssessmentStatus,
     ChangeSource,
     ImplementationStatus,
+    ImportColumnMapping,
     MandateAssignment,
     MandateHolder,
     Recommendation,
@@ -250,14 +251,50 @@ def _header_aliases() -> dict[str, str]:
                 aliases.setdefault(normalise(header), target)
     aliases[normalise("No.")] = "number"
     aliases[normalise("Number")] = "number"
+    # The Secretariat's own choices, saved from earlier previews, come last and win.
+    aliases.update(ImportColumnMapping.objects.values_list("header", "field"))
     return aliases
+
+
+# The fields a column can be assigned to in the preview (the number column is found by its
+# header), with their labels.
+def importable_fields() -> list[tuple[str, str]]:
+    return [
+        ("short_title", _("Short title")),
+        ("text", _("Text")),
+        ("short_title_fr", _("Short title in French")),
+        ("text_fr", _("Text in French")),
+        ("section", _("Section")),
+        ("responsibility", _("Responsibility")),
+        ("assessment_status", _("Assessment status")),
+        ("implementation_status", _("Implementation status")),
+        ("priority", _("Priority (report annex I)")),
+        ("lead", _("Lead mandate-holders")),
+        ("contributing", _("Contributing mandate-holders")),
+        ("public_remarks", _("Public remarks")),
+        ("internal_remarks", _("Internal remarks")),
+    ]
+
+
+def remember_mapping(columns: list["Column"], user) -> int:
+    """Save the fields chosen for the columns the import did not know; return how many."""
+    saved = 0
+    for column in columns:
+        if column.chosen:
+            ImportColumnMapping.objects.update_or_create(
+                header=normalise(column.header)[:200],
+                defaults={"field": column.field or "", "updated_by": user},
+            )
+            saved += 1
+    return saved
 
 
 @dataclass
 class Column:
     index: int
     header: str
-    field: str  # "" when the column is known but not imported; None when not recognised
+    field: str | None  # "" when known but not imported (or ignored by choice); None: unknown
+    chosen: bool = False  # the field was chosen in the preview
 
     @property
     def letter(self) -> str:
@@ -310,6 +347,10 @@ class Plan:
     @property
     def ignored_columns(self) -> list[Column]:
         return [column for column in self.columns if column.field is None]
+
+    @property
+    def chosen_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.chosen]
 
     @property
     def applicable(self) -> list[RowPlan]:
@@ -401,8 +442,14 @@ def _display(value) -> str:
     return str(value)
 
 
-def plan_import(filename: str, sheet: Sheet) -> Plan:
+def plan_import(filename: str, sheet: Sheet, choices: dict[int, str] | None = None) -> Plan:
+    """``choices``: column index -> field chosen in the preview ("" ignores the column)."""
     header_index, columns = find_header(sheet)
+    allowed = {name for name, _label in importable_fields()}
+    for column in columns:
+        chosen = (choices or {}).get(column.index)
+        if chosen is not None and column.field is None and chosen in allowed | {""}:
+            column.field, column.chosen = chosen, True
     plan = Plan(filename, sheet.name, header_index + 1, columns)
     data_rows = sheet.rows[header_index + 1 :]
     number_index = next(c.index for c in columns if c.field == "number")

@@ -784,3 +784,32 @@ class SpreadsheetUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ImportColumnMapping(models.Model):
+    """A column header the import did not know, and the field the Secretariat chose for it.
+
+    Saved from the import's preview ("remember these choices"), used by every later import.
+    """
+
+    header = models.CharField(
+        _("header (normalised)"),
+        max_length=200,
+        unique=True,
+        help_text=_("Lower case, no accents."),
+    )
+    field = models.CharField(
+        _("field"), max_length=40, blank=True, help_text=_("Empty: the column is ignored.")
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["header"]
+        verbose_name = _("import column mapping")
+        verbose_name_plural = _("import column mappings")
+
+    def __str__(self) -> str:
+        return f"{self.header} → {self.field or '-'}"

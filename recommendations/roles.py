@@ -24,6 +24,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "progressstatement": ("view", "add", "change", "delete"),
         "section": ("view", "add", "change"),
         "cluster": ("view",),
+        "importcolumnmapping": ("view", "change", "delete"),
     },
 }
 

@@ -18,6 +18,7 @@ from recommendations.importer import (
 from recommendations.models import (
     AssessmentStatus,
     ChangeSource,
+    ImportColumnMapping,
     MandateAssignment,
     Recommendation,
     SpreadsheetUpload,
@@ -227,9 +228,11 @@ def test_the_plan_reads_everything_in_a_fixed_number_of_queries(django_assert_nu
         [["No.", "Assessment status", "Lead mandate-holders"]]
         + [[f"R{n}", "Positively assessed", "OTP"] for n in range(1, 385)]
     )
-    with django_assert_num_queries(7):
+    # saved column choices, both status lists, sections, mandate-holders, the recommendations
+    # the file names, their assignments and those assignments' mandate-holders.
+    with django_assert_num_queries(8):
         plan_of("small.csv", small)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         plan = plan_of("large.csv", large)
     assert len(plan.rows) == 384
 
@@ -251,7 +254,12 @@ def test_preview_then_apply_in_the_back_office(secretariat_client):
     assert Recommendation.objects.get(number=30).assessment_status is None  # nothing written
 
     stored = SpreadsheetUpload.objects.get()
-    done = secretariat_client.post(IMPORT_URL, {"upload": stored.pk}, follow=True)
+    again = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "preview"})
+    assert "1 recommendation would change." in again.content.decode()
+    assert Recommendation.objects.get(number=30).assessment_status is None  # still a preview
+    done = secretariat_client.post(
+        IMPORT_URL, {"upload": stored.pk, "action": "apply"}, follow=True
+    )
     assert "Imported from matrix.csv: 1 recommendation changed." in done.content.decode()
     assert Recommendation.objects.get(number=30).assessment_status.key == "negatively_assessed"
     assert not SpreadsheetUpload.objects.exists()
@@ -265,10 +273,12 @@ def test_rows_in_error_block_the_import_unless_skipped(secretariat_client):
     upload.name = "matrix.csv"
     secretariat_client.post(IMPORT_URL, {"file": upload})
     stored = SpreadsheetUpload.objects.get()
-    refused = secretariat_client.post(IMPORT_URL, {"upload": stored.pk})
+    refused = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "apply"})
     assert "fix them, or choose to skip those rows" in refused.content.decode()
     assert Recommendation.objects.get(number=30).assessment_status is None
-    secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "skip_rows_in_error": "on"})
+    secretariat_client.post(
+        IMPORT_URL, {"upload": stored.pk, "action": "apply", "skip_rows_in_error": "on"}
+    )
     assert Recommendation.objects.get(number=30).assessment_status.key == "negatively_assessed"
     assert Recommendation.objects.get(number=31).assessment_status is None
 
@@ -302,3 +312,47 @@ def test_assignments_keep_procedural_mentions():
         ("bureau", MandateAssignment.Role.LEAD),
         ("cbf", MandateAssignment.Role.PROCEDURAL),
     }
+
+
+def test_an_unknown_column_can_be_assigned_and_remembered(secretariat_client):
+    content = csv_bytes([["No.", "Etat d'avancement (DG)"], ["R40", "Negatively assessed"]])
+    upload = io.BytesIO(content)
+    upload.name = "matrix.csv"
+    preview = secretariat_client.post(IMPORT_URL, {"file": upload})
+    assert preview.context["plan"].ignored_columns[0].header == "Etat d'avancement (DG)"
+    assert '<select name="column_1"' in preview.content.decode()
+    stored = SpreadsheetUpload.objects.get()
+
+    mapped = secretariat_client.post(
+        IMPORT_URL,
+        {"upload": stored.pk, "action": "preview", "column_1": "assessment_status"},
+    )
+    plan = mapped.context["plan"]
+    assert [row.recommendation.number for row in plan.rows] == [40]
+    assert not ImportColumnMapping.objects.exists()  # not remembered unless asked
+
+    secretariat_client.post(
+        IMPORT_URL,
+        {
+            "upload": stored.pk,
+            "action": "preview",
+            "column_1": "assessment_status",
+            "remember": "on",
+        },
+    )
+    saved = ImportColumnMapping.objects.get()
+    assert (saved.header, saved.field) == ("etat d avancement dg", "assessment_status")
+    # The next file with that header is recognised without asking.
+    later = plan_of(
+        "next.csv", csv_bytes([["No.", "ÉTAT D'AVANCEMENT (DG)"], ["R41", "Not yet assessed"]])
+    )
+    assert later.columns[1].field == "assessment_status"
+    assert [row.recommendation.number for row in later.rows] == [41]
+
+
+def test_a_chosen_field_must_be_importable():
+    content = csv_bytes([["No.", "Mystery"], ["R40", "x"]])
+    plan = plan_import("m.csv", read_sheet("m.csv", content), {1: "number"})
+    assert plan.columns[1].field is None  # the number column is found by its header only
+    plan = plan_import("m.csv", read_sheet("m.csv", content), {1: "internal_remarks"})
+    assert plan.rows[0].changes == {"internal_remarks": "x"}
