@@ -84,7 +84,8 @@ def import_view(model_admin, request):
             if key.startswith("column_") and key.removeprefix("column_").isdigit()
         }
         try:
-            sheet = read_sheet(upload.filename, upload.content)
+            # bytes(): PostgreSQL returns a BinaryField as a memoryview.
+            sheet = read_sheet(upload.filename, bytes(upload.content))
             plan = plan_import(upload.filename, sheet, choices)
         except ImportFileError as error:
             messages.error(request, str(error))

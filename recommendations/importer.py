@@ -110,12 +110,17 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
         sheet.rows.pop()
     if not sheet.rows:
         raise ImportFileError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.name})
-    if len(sheet.rows) > MAX_ROWS:
+    _check_rows(len(sheet.rows) - HEADER_SEARCH_ROWS)
+    return sheet
+
+
+def _check_rows(rows: int) -> None:
+    """At most MAX_ROWS rows of data (a header and title rows come on top)."""
+    if rows > MAX_ROWS:
         raise ImportFileError(
             _("The sheet has %(rows)d rows; the limit is %(limit)d.")
-            % {"rows": len(sheet.rows), "limit": MAX_ROWS}
+            % {"rows": rows, "limit": MAX_ROWS}
         )
-    return sheet
 
 
 def _filled(value) -> bool:
@@ -452,6 +457,7 @@ def plan_import(filename: str, sheet: Sheet, choices: dict[int, str] | None = No
             column.field, column.chosen = chosen, True
     plan = Plan(filename, sheet.name, header_index + 1, columns)
     data_rows = sheet.rows[header_index + 1 :]
+    _check_rows(sum(1 for row in data_rows if any(_filled(cell) for cell in row)))
     number_index = next(c.index for c in columns if c.field == "number")
     vocabularies = _Vocabularies(
         {
@@ -645,7 +651,7 @@ def apply_import(plan: Plan, *, user, skip_rows_in_error: bool = False) -> int:
             1
             for row in plan.applicable
             if recommendation_update(
-                row.recommendation,
+                row.recommendation.pk,  # the pk: the service need not refresh the instance
                 changes=row.changes,
                 user=user,
                 reason=reason,

@@ -158,10 +158,12 @@ def test_all_or_nothing_when_the_last_row_fails(secretariat_user, monkeypatch):
 
     real = importer.recommendation_update
 
-    def failing(recommendation, **kwargs):
-        if recommendation.number == 3:
+    third = Recommendation.objects.get(number=3).pk
+
+    def failing(pk, **kwargs):
+        if pk == third:
             raise RuntimeError("the database went away")
-        return real(recommendation, **kwargs)
+        return real(pk, **kwargs)
 
     monkeypatch.setattr(importer, "recommendation_update", failing)
     with pytest.raises(RuntimeError):
