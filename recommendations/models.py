@@ -476,15 +476,16 @@ SEARCH_VECTORS = {
 
 
 class RecommendationQuerySet(models.QuerySet):
-    def for_matrix(self) -> "RecommendationQuerySet":
-        """Everything a row of the Matrix shows, fetched up front.
+    def for_list(self) -> "RecommendationQuerySet":
+        """Everything a recommendation's line or page shows, fetched up front.
 
-        Adds cluster, section, both statuses, and the mandate-holder assignments (lead first)
-        in one extra query.
+        Adds cluster, section (and two levels of parents), both statuses, and the
+        mandate-holder assignments (lead first) in one extra query. The public lists read bare
+        rows instead and attach these from the vocabularies (``filters.with_vocabulary``).
         """
         return self.select_related(
             "cluster",
-            "section",
+            "section__parent__parent",
             "assessment_status",
             "implementation_status",
         ).prefetch_related(
@@ -495,10 +496,6 @@ class RecommendationQuerySet(models.QuerySet):
                 ),
             )
         )
-
-    def for_list(self) -> "RecommendationQuerySet":
-        """``for_matrix()`` and the section's two levels of parents, for the whole placement."""
-        return self.for_matrix().select_related("section__parent__parent")
 
     def search(self, query: str) -> "RecommendationQuerySet":
         """Recommendations whose number matches ("R14", "14", "R14-R20") or whose text does."""

@@ -162,21 +162,22 @@ def _describe(filters: list[ActiveFilter]) -> list[str]:
     return [gettext("%(label)s: %(value)s") % {"label": f.label, "value": f.value} for f in filters]
 
 
+def _filtered_export(request, filterset, **naming) -> Export:
+    """Every row ``filterset`` gives, for a download (``naming``: Export's name and about)."""
+    return Export(
+        with_vocabulary(filterset.qs, filterset.vocabulary, topics=True),
+        filters=_describe(_active_filters(filterset, filterset.data)),
+        internal=sees_internal_fields(request.user),
+        **naming,
+    )
+
+
 def matrix_export(request, extension: str):
     """The Matrix as filtered and sorted on the page, every row (not only one page)."""
     filterset = RecommendationFilterSet(request.GET)
-    rows = with_vocabulary(
-        filterset.qs.select_related(None).prefetch_related(None),
-        filterset.vocabulary,
-        topics=True,
+    return _download(
+        _filtered_export(request, filterset, about=file_name_part(filterset)), extension
     )
-    export = Export(
-        rows,
-        filters=_describe(_active_filters(filterset, filterset.data)),
-        about=file_name_part(filterset),
-        internal=sees_internal_fields(request.user),
-    )
-    return _download(export, extension)
 
 
 def matrix(request):
@@ -191,8 +192,7 @@ def matrix(request):
         params.pop(name, None)
     if per_page == DEFAULT_PER_PAGE:
         params.pop("per_page", None)
-    # The rows need no joins: with_vocabulary() attaches what they show.
-    paginator = Paginator(filterset.qs.select_related(None).prefetch_related(None), per_page)
+    paginator = Paginator(filterset.qs, per_page)
     paginator.count = total  # known from the facet query: saves a COUNT
     page = _page(paginator, request.GET.get("page"), warnings)
 
@@ -386,15 +386,5 @@ def recommendation_export(request, code: str, extension: str):
 def mandate_holder_export(request, slug: str, extension: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     filterset = RecommendationFilterSet({"mandate_holder": [slug]})
-    rows = with_vocabulary(
-        filterset.qs.select_related(None).prefetch_related(None),
-        filterset.vocabulary,
-        topics=True,
-    )
-    export = Export(
-        rows,
-        filters=_describe(_active_filters(filterset, filterset.data)),
-        name=f"mandate-holder-{holder.slug}",
-        internal=sees_internal_fields(request.user),
-    )
+    export = _filtered_export(request, filterset, name=f"mandate-holder-{holder.slug}")
     return _download(export, extension)
