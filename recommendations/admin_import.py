@@ -72,9 +72,12 @@ def import_view(model_admin, request):
     SpreadsheetUpload.objects.filter(created_at__lt=timezone.now() - KEEP_UPLOADS).delete()
 
     if request.method == "POST" and "upload" in request.POST:
-        upload = SpreadsheetUpload.objects.filter(
-            pk=request.POST["upload"], user=request.user
-        ).first()
+        upload_id = request.POST["upload"]
+        upload = (
+            SpreadsheetUpload.objects.filter(pk=upload_id, user=request.user).first()
+            if upload_id.isdigit()
+            else None
+        )
         if upload is None:
             messages.error(request, _("This preview has expired: upload the file again."))
             return redirect("admin:recommendations_recommendation_import")
@@ -101,7 +104,11 @@ def import_view(model_admin, request):
                 request, _("The file has problems: fix them, or choose to skip those rows.")
             )
             return render(request, TEMPLATE, preview)
-        changed = apply_import(plan, user=request.user, skip_rows_in_error=skip)
+        try:
+            changed = apply_import(plan, user=request.user, skip_rows_in_error=skip)
+        except ImportFileError as error:  # a row the service refused: nothing was written
+            messages.error(request, str(error))
+            return render(request, TEMPLATE, preview)
         upload.delete()
         messages.success(
             request,

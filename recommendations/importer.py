@@ -24,6 +24,7 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -646,15 +647,26 @@ def apply_import(plan: Plan, *, user, skip_rows_in_error: bool = False) -> int:
     if plan.problems and not skip_rows_in_error:
         raise ValueError("The plan has problems: fix them or skip the rows in error.")
     reason = _("Imported from %(name)s") % {"name": plan.filename}
+    changed = 0
     with transaction.atomic():
-        return sum(
-            1
-            for row in plan.applicable
-            if recommendation_update(
-                row.recommendation.pk,  # the pk: the service need not refresh the instance
-                changes=row.changes,
-                user=user,
-                reason=reason,
-                source=ChangeSource.IMPORT,
-            )
-        )
+        for row in plan.applicable:
+            try:
+                changed += bool(
+                    recommendation_update(
+                        row.recommendation.pk,  # the pk: the service need not refresh it
+                        changes=row.changes,
+                        user=user,
+                        reason=reason,
+                        source=ChangeSource.IMPORT,
+                    )
+                )
+            except ValidationError as error:  # leaves the transaction: nothing is written
+                raise ImportFileError(
+                    _("Row %(row)d (%(code)s) was refused: %(error)s. Nothing was imported.")
+                    % {
+                        "row": row.row,
+                        "code": row.recommendation.code,
+                        "error": " ".join(error.messages).rstrip("."),
+                    }
+                ) from error
+    return changed

@@ -358,3 +358,42 @@ def test_a_chosen_field_must_be_importable():
     assert plan.columns[1].field is None  # the number column is found by its header only
     plan = plan_import("m.csv", read_sheet("m.csv", content), {1: "internal_remarks"})
     assert plan.rows[0].changes == {"internal_remarks": "x"}
+
+
+def test_a_row_the_service_refuses_leaves_everything_unchanged(secretariat_client, monkeypatch):
+    from django.core.exceptions import ValidationError
+
+    from recommendations import importer
+
+    content = csv_bytes(
+        [["No.", "Assessment status"], ["R30", "Negatively assessed"], ["R31", "Not yet assessed"]]
+    )
+    upload = io.BytesIO(content)
+    upload.name = "matrix.csv"
+    secretariat_client.post(IMPORT_URL, {"file": upload})
+    stored = SpreadsheetUpload.objects.get()
+    real = importer.recommendation_update
+    r31 = Recommendation.objects.get(number=31).pk
+
+    def refusing(pk, **kwargs):
+        if pk == r31:
+            raise ValidationError("Section I.A is not in cluster II.")
+        return real(pk, **kwargs)
+
+    monkeypatch.setattr(importer, "recommendation_update", refusing)
+    response = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "apply"})
+    assert response.status_code == 200
+    assert (
+        "Row 3 (R31) was refused: Section I.A is not in cluster II. Nothing was imported."
+        in response.content.decode()
+    )
+    assert Recommendation.objects.get(number=30).assessment_status is None
+    assert SpreadsheetUpload.objects.exists()  # the preview can be tried again
+
+
+@pytest.mark.parametrize("upload_id", ["abc", "999999", ""])
+def test_a_bad_upload_reference_is_a_message(secretariat_client, upload_id):
+    response = secretariat_client.post(IMPORT_URL, {"upload": upload_id, "action": "apply"})
+    assert response.status_code == 302
+    follow = secretariat_client.get(response["Location"])
+    assert "This preview has expired: upload the file again." in follow.content.decode()
