@@ -57,6 +57,20 @@ def csv_bytes(rows: list[list], *, delimiter=",", encoding="utf-8") -> bytes:
     return out.getvalue().encode(encoding)
 
 
+def fail_on(monkeypatch, number: int, error: Exception) -> None:
+    """Make the status service raise ``error`` when the import writes recommendation ``number``."""
+    from recommendations import importer
+
+    real, target = importer.recommendation_update, Recommendation.objects.get(number=number).pk
+
+    def failing(pk, **kwargs):
+        if pk == target:
+            raise error
+        return real(pk, **kwargs)
+
+    monkeypatch.setattr(importer, "recommendation_update", failing)
+
+
 @pytest.mark.parametrize("extension", ["xlsx", "ods", "csv"])
 def test_an_exported_file_imported_back_changes_nothing(client, extension):
     demo_seed()
@@ -154,18 +168,7 @@ def test_all_or_nothing_when_the_last_row_fails(secretariat_user, monkeypatch):
         [["No.", "Assessment status"]] + [[f"R{n}", positive.label_en] for n in (1, 2, 3)]
     )
     plan = plan_of("m.csv", content)
-    from recommendations import importer
-
-    real = importer.recommendation_update
-
-    third = Recommendation.objects.get(number=3).pk
-
-    def failing(pk, **kwargs):
-        if pk == third:
-            raise RuntimeError("the database went away")
-        return real(pk, **kwargs)
-
-    monkeypatch.setattr(importer, "recommendation_update", failing)
+    fail_on(monkeypatch, 3, RuntimeError("the database went away"))
     with pytest.raises(RuntimeError):
         apply_import(plan, user=secretariat_user)
     assert not Recommendation.objects.filter(assessment_status=positive, number__lte=3).exists()
@@ -363,8 +366,6 @@ def test_a_chosen_field_must_be_importable():
 def test_a_row_the_service_refuses_leaves_everything_unchanged(secretariat_client, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from recommendations import importer
-
     content = csv_bytes(
         [["No.", "Assessment status"], ["R30", "Negatively assessed"], ["R31", "Not yet assessed"]]
     )
@@ -372,15 +373,7 @@ def test_a_row_the_service_refuses_leaves_everything_unchanged(secretariat_clien
     upload.name = "matrix.csv"
     secretariat_client.post(IMPORT_URL, {"file": upload})
     stored = SpreadsheetUpload.objects.get()
-    real = importer.recommendation_update
-    r31 = Recommendation.objects.get(number=31).pk
-
-    def refusing(pk, **kwargs):
-        if pk == r31:
-            raise ValidationError("Section I.A is not in cluster II.")
-        return real(pk, **kwargs)
-
-    monkeypatch.setattr(importer, "recommendation_update", refusing)
+    fail_on(monkeypatch, 31, ValidationError("Section I.A is not in cluster II."))
     response = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "apply"})
     assert response.status_code == 200
     assert (
