@@ -9,5 +9,7 @@ admin.site.index_title = _("ASP Secretariat")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Log in, log out, password change and reset: Django's own views, the site's templates.
+    path("accounts/", include("django.contrib.auth.urls")),
     path("", include("recommendations.urls")),
 ]

@@ -10,6 +10,7 @@ def stamp_history_source(sender, instance, history_instance, **kwargs):
     the services set ``_history_source`` beside ``_change_reason`` and ``_history_user``.
     """
     history_instance.history_source = getattr(instance, "_history_source", "") or ""
+    history_instance.history_progress_update = getattr(instance, "_history_progress_update", None)
 
 
 def sync_groups(sender, **kwargs):

@@ -10,11 +10,16 @@ import re
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+    URLValidator,
+)
 from django.db import connections, models
 from django.db.models import Prefetch, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -47,6 +52,7 @@ class ChangeSource(models.TextChoices):
     ADMIN = "admin", _("Back-office")
     BULK = "bulk", _("Back-office bulk action")
     IMPORT = "import", _("Spreadsheet import")
+    UPDATE = "update", _("Progress update from a focal point")
 
 
 class AuditFields(models.Model):
@@ -54,6 +60,15 @@ class AuditFields(models.Model):
 
     history_source = models.CharField(
         _("source of the change"), max_length=20, choices=ChangeSource.choices, blank=True
+    )
+    # The focal point's update a change applies (ChangeSource.UPDATE): its author, its text.
+    history_progress_update = models.ForeignKey(
+        "recommendations.ProgressUpdate",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("progress update"),
     )
 
     class Meta:
@@ -810,3 +825,256 @@ class ImportColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header} → {self.field or '-'}"
+
+
+#
+# Progress reporting by focal points (ICC-ASP/23/Res.4, paras. 10-11)
+#
+
+
+class FocalPoint(models.Model):
+    """A user who reports for a mandate-holder: a Court organ's focal point, a facilitator.
+
+    The link gives access to the mandate-holder's recommendations (lead or contributing);
+    the permissions come from the "Focal point" group (``roles.py``).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="focal_points",
+        verbose_name=_("user"),
+    )
+    mandate_holder = models.ForeignKey(
+        MandateHolder,
+        on_delete=models.CASCADE,
+        related_name="focal_points",
+        verbose_name=_("mandate-holder"),
+    )
+
+    class Meta:
+        ordering = ["mandate_holder__name"]
+        verbose_name = _("focal point")
+        verbose_name_plural = _("focal points")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "mandate_holder"],
+                name="%(app_label)s_%(class)s_unique_link",
+                violation_error_message=_("This user is already a focal point for it."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.mandate_holder.short_name})"
+
+
+# A UN or ICC document symbol: ICC-ASP/23/Res.4, ICC-ASP/22/20/Add.1, A/RES/77/1,
+# ICC-01/04-01/06-3121; optionally followed by " Add.1", " Corr.1" or " Rev.1".
+_DOCUMENT_SYMBOL = re.compile(
+    r"^[A-Z][A-Za-z]*(?:[-/][A-Za-z0-9.()]+)+(?: (?:Add|Corr|Rev)\.\d+)*$"
+)
+
+
+def _is_evidence(value: str) -> bool:
+    """A link (http or https) or a document symbol."""
+    if value.startswith(("https://", "http://")):
+        try:
+            URLValidator(schemes=["http", "https"])(value)
+        except ValidationError:
+            return False
+        return True
+    return bool(_DOCUMENT_SYMBOL.match(value))
+
+
+class ProgressUpdateQuerySet(models.QuerySet):
+    def published(self) -> "ProgressUpdateQuerySet":
+        return self.filter(state=ProgressUpdate.State.ACCEPTED, is_public=True)
+
+    def accepted(self) -> "ProgressUpdateQuerySet":
+        return self.filter(state=ProgressUpdate.State.ACCEPTED)
+
+
+class ProgressUpdate(models.Model):
+    """A focal point's report on one recommendation for a period: action taken, impediments,
+    next steps, proposed statuses. Drafted and submitted by the focal point, then accepted
+    (public or internal) or returned by the Secretariat (``recommendations.reporting``).
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted, awaiting review")
+        RETURNED = "returned", _("Returned for changes")
+        ACCEPTED = "accepted", _("Accepted")
+
+    recommendation = models.ForeignKey(
+        "Recommendation",
+        on_delete=models.CASCADE,
+        related_name="progress_updates",
+        verbose_name=_("recommendation"),
+    )
+    mandate_holder = models.ForeignKey(
+        MandateHolder,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("reporting for"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="progress_updates",
+        verbose_name=_("author"),
+    )
+    period_start = models.DateField(_("period from"))
+    period_end = models.DateField(_("period to"))
+    action_taken = models.TextField(_("action taken"), blank=True)
+    impediments = models.TextField(_("impediments"), blank=True)
+    next_steps = models.TextField(_("next steps"), blank=True)
+    proposed_assessment_status = models.ForeignKey(
+        AssessmentStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed assessment status"),
+    )
+    proposed_implementation_status = models.ForeignKey(
+        ImplementationStatus,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("proposed implementation status"),
+    )
+    evidence = models.CharField(
+        _("evidence"),
+        max_length=500,
+        blank=True,
+        help_text=_("A link (https://...) or a document symbol (e.g. ICC-ASP/23/20)."),
+    )
+    may_publish = models.BooleanField(
+        _("may be published"),
+        default=True,
+        help_text=_("Untick if the update is for the Secretariat only."),
+    )
+    state = models.CharField(
+        _("state"), max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
+    )
+    is_public = models.BooleanField(_("published"), default=False)
+    show_author = models.BooleanField(_("show the author's name on the public page"), default=False)
+    review_comment = models.TextField(_("comment from the Secretariat"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
+    )
+
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        permissions = [("review_progressupdate", _("Can review and publish progress updates"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="%(app_label)s_%(class)s_period_ends_after_start",
+                violation_error_message=_("The period cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(state="accepted", may_publish=True),
+                name="%(app_label)s_%(class)s_public_only_when_accepted_and_allowed",
+                violation_error_message=_(
+                    "Only an accepted update that may be published can be public."
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recommendation.code} · {self.mandate_holder.short_name} · {self.period}"
+
+    @property
+    def period(self) -> str:
+        return f"{self.period_start:%Y-%m-%d} to {self.period_end:%Y-%m-%d}"
+
+    @property
+    def is_editable(self) -> bool:
+        """The author may still change it: a draft, or returned with a comment."""
+        return self.state in (self.State.DRAFT, self.State.RETURNED)
+
+    @property
+    def evidence_is_url(self) -> bool:
+        return self.evidence.startswith(("https://", "http://"))
+
+    def clean(self) -> None:
+        errors = {}
+        reported = (self.action_taken, self.impediments, self.next_steps)
+        proposed = (self.proposed_assessment_status_id, self.proposed_implementation_status_id)
+        if not any(text.strip() for text in reported) and not any(proposed):
+            errors["action_taken"] = _(
+                "The update is empty: describe the action taken, the impediments or the next "
+                "steps, or propose a status."
+            )
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            errors["period_end"] = _("The period ends (%(end)s) before it starts (%(start)s).") % {
+                "end": self.period_end.isoformat(),
+                "start": self.period_start.isoformat(),
+            }
+        if self.period_start and self.period_start > timezone.localdate():
+            errors["period_start"] = _("The period cannot start in the future.")
+        if self.evidence and not _is_evidence(self.evidence):
+            errors["evidence"] = _(
+                "“%(value)s” is neither a link (https://...) nor a document symbol such as "
+                "ICC-ASP/23/20."
+            ) % {"value": self.evidence[:80]}
+        if self.proposed_assessment_status_id and self.recommendation_id:
+            current = self.recommendation.assessment_status
+            if current is not None and current.counts_as_assessed:
+                errors["proposed_assessment_status"] = _(
+                    "%(code)s is already assessed (%(status)s): propose an implementation "
+                    "status instead."
+                ) % {"code": self.recommendation.code, "status": current}
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        # clean() reports a period that ends before it starts, with the dates; the check
+        # constraint would repeat it without them.
+        if self.period_start and self.period_end and self.period_end < self.period_start:
+            exclude = {*(exclude or ()), "period_end"}
+        super().validate_constraints(exclude=exclude)
+
+
+class ProgressUpdateEvent(models.Model):
+    """One dated, attributed step of an update: saved, submitted, returned, accepted."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Draft created")
+        SAVED = "saved", _("Draft saved")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned with a comment")
+        ACCEPTED = "accepted", _("Accepted and published")
+        ACCEPTED_INTERNAL = "accepted_internal", _("Accepted, kept internal")
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("step"), max_length=20, choices=Action.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("progress update step")
+        verbose_name_plural = _("progress update steps")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"

@@ -7,9 +7,13 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q
 
 SECRETARIAT = "Secretariat"
+FOCAL_POINT = "Focal point"
 
-# model name -> actions. The Secretariat keeps statuses current and edits the vocabularies and
-# reference lists, but cannot add or delete any of the 384 recommendations.
+# model name (app label "recommendations" unless given) -> actions. The Secretariat keeps
+# statuses current, edits the vocabularies and reference lists, reviews the focal points'
+# updates and manages accounts, but cannot add or delete any of the 384 recommendations.
+# A focal point drafts and submits updates, only for the recommendations of the
+# mandate-holders it is linked to (FocalPoint): the views check that link on every request.
 GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
     SECRETARIAT: {
         "recommendation": ("view", "change"),
@@ -25,24 +29,43 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "section": ("view", "add", "change"),
         "cluster": ("view",),
         "importcolumnmapping": ("view", "change", "delete"),
+        "progressupdate": ("view", "review"),
+        "progressupdateevent": ("view",),
+        "focalpoint": ("view", "add", "change", "delete"),
+        "auth.user": ("view", "add", "change"),
+        "auth.group": ("view",),
+    },
+    FOCAL_POINT: {
+        "progressupdate": ("add",),
     },
 }
 
 
 def sees_internal_fields(user) -> bool:
-    """Whether exports include the columns not yet public (internal remarks).
+    """Whether exports of any list include the columns not yet public (internal remarks).
 
-    Secretariat staff have the permission through their group (focal points will, too); the
-    public never does.
+    Secretariat staff have the permission through their group; the public never does. Focal
+    points see them only in the export of their own list (``reporting``).
     """
     return user.is_authenticated and user.has_perm("recommendations.view_recommendation")
+
+
+def is_reviewer(user) -> bool:
+    """The Secretariat's role in reporting: review, accept, return, see every update."""
+    return user.is_authenticated and user.has_perm("recommendations.review_progressupdate")
+
+
+def is_focal_point(user) -> bool:
+    """May draft and submit updates (for the recommendations of its mandate-holders)."""
+    return user.is_authenticated and user.has_perm("recommendations.add_progressupdate")
 
 
 def permissions_for(group_name: str):
     wanted = Q(pk__in=[])
     for model, actions in GROUP_PERMISSIONS[group_name].items():
-        codenames = [f"{action}_{model}" for action in actions]
-        wanted |= Q(content_type__app_label="recommendations", codename__in=codenames)
+        app_label, _dot, model_name = model.rpartition(".")
+        codenames = [f"{action}_{model_name}" for action in actions]
+        wanted |= Q(content_type__app_label=app_label or "recommendations", codename__in=codenames)
     return Permission.objects.filter(wanted)
 
 

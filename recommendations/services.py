@@ -63,11 +63,14 @@ def _require_reason(reason: str) -> str:
     return reason
 
 
-def _stamp(recommendation: Recommendation, *, user, reason: str, source: str) -> None:
+def _stamp(
+    recommendation: Recommendation, *, user, reason: str, source: str, progress_update=None
+) -> None:
     """What the next history record of this instance will carry (see apps.py)."""
     recommendation._history_user = user
     recommendation._change_reason = reason
     recommendation._history_source = source
+    recommendation._history_progress_update = progress_update
 
 
 def recommendation_create(
@@ -88,6 +91,7 @@ def recommendation_update(
     user: AbstractBaseUser | None,
     reason: str,
     source: str,
+    progress_update=None,
 ) -> list[str]:
     """Apply ``changes`` to one recommendation and record them; return the changed field names.
 
@@ -99,6 +103,9 @@ def recommendation_update(
     Setting a section sets the cluster to the section's cluster. A status named through any
     path but the demo seeder is real data: naming the current demonstration value confirms it
     (its flag is cleared), so callers pass only what the person or the source asserts.
+
+    ``progress_update``: the focal point's update the change applies, kept on the history
+    record (``ChangeSource.UPDATE``).
     """
     reason = _require_reason(reason)
     unknown = set(changes) - set(UPDATABLE_FIELDS) - {"topics", "assignments"}
@@ -155,7 +162,7 @@ def recommendation_update(
         if new_assignments is not None:
             MandateAssignment.objects.filter(recommendation=current).delete()
             MandateAssignment.objects.bulk_create(new_assignments)
-        _stamp(current, user=user, reason=reason, source=source)
+        _stamp(current, user=user, reason=reason, source=source, progress_update=progress_update)
         current.save()
 
     if isinstance(recommendation, Recommendation):

@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from recommendations import views
+from recommendations import reporting_views, views
 from recommendations.exports import FORMATS
 
 
@@ -39,4 +39,26 @@ urlpatterns = [
         views.mandate_holder_export,
         name="mandate_holder_export",
     ),
+    path(
+        "mandate-holders/<slug:slug>/report/",
+        reporting_views.mandate_holder_report,
+        name="mandate_holder_report",
+    ),
+    path(
+        "mandate-holders/<slug:slug>/report.xlsx",
+        reporting_views.mandate_holder_report_export,
+        name="mandate_holder_report_export",
+    ),
+    # Progress reporting: focal points, and the Secretariat's review.
+    path("reporting/", reporting_views.my_recommendations, name="reporting"),
+    path(
+        "reporting/my-recommendations.<format:extension>",
+        reporting_views.my_export,
+        name="my_export",
+    ),
+    path("reporting/<str:code>/new/", reporting_views.update_create, name="update_create"),
+    path("reporting/updates/<int:pk>/", reporting_views.update_detail, name="update"),
+    path("reporting/review/", reporting_views.review_queue, name="review_queue"),
+    path("reporting/review/<int:pk>/", reporting_views.review, name="review"),
+    path("reporting/overview/", reporting_views.overview, name="overview"),
 ]

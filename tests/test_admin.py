@@ -13,7 +13,7 @@ from recommendations.models import (
     MandateHolder,
     Recommendation,
 )
-from recommendations.roles import GROUP_PERMISSIONS, SECRETARIAT
+from recommendations.roles import FOCAL_POINT, GROUP_PERMISSIONS, SECRETARIAT
 from recommendations.services import Assignment, recommendation_update
 
 pytestmark = pytest.mark.django_db
@@ -84,14 +84,15 @@ def test_staff_without_the_secretariat_role_cannot_see_recommendations(staff_wit
     assert staff_without_group_client.get(CHANGELIST).status_code == 403
 
 
-def test_the_secretariat_group_has_exactly_the_listed_permissions():
-    group = Group.objects.get(name=SECRETARIAT)
+@pytest.mark.parametrize("name", [SECRETARIAT, FOCAL_POINT])
+def test_each_group_has_exactly_the_listed_permissions(name):
+    group = Group.objects.get(name=name)
     expected = {
-        f"{action}_{model}"
-        for model, actions in GROUP_PERMISSIONS[SECRETARIAT].items()
+        (model.rpartition(".")[0] or "recommendations", f"{action}_{model.rpartition('.')[2]}")
+        for model, actions in GROUP_PERMISSIONS[name].items()
         for action in actions
     }
-    assert set(group.permissions.values_list("codename", flat=True)) == expected
+    assert set(group.permissions.values_list("content_type__app_label", "codename")) == expected
     assert "delete_recommendation" not in expected
     assert "add_recommendation" not in expected
 
