@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "recommendations.context_processors.demo_data",
+                "recommendations.context_processors.reporting_links",
             ],
         },
     },

@@ -11,6 +11,8 @@ from functools import partial
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
@@ -30,16 +32,20 @@ from recommendations.models import (
     AssessmentStatus,
     ChangeSource,
     Cluster,
+    FocalPoint,
     ImplementationStatus,
     ImportColumnMapping,
     MandateAssignment,
     MandateHolder,
     ProgressStatement,
+    ProgressUpdate,
+    ProgressUpdateEvent,
     Recommendation,
     Section,
     Source,
     Topic,
 )
+from recommendations.roles import GROUP_PERMISSIONS
 from recommendations.services import (
     UPDATABLE_FIELDS,
     Assignment,
@@ -597,3 +603,100 @@ class ImportColumnMappingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # made from the import's preview, where the header is seen
+
+
+#
+# Progress reporting and accounts
+#
+
+
+@admin.register(FocalPoint)
+class FocalPointAdmin(admin.ModelAdmin):
+    """Who reports for which mandate-holder; also editable on each user's page."""
+
+    list_display = ["user", "mandate_holder"]
+    list_filter = ["mandate_holder"]
+    list_select_related = ["user", "mandate_holder"]
+    search_fields = ["user__username", "user__email", "user__last_name", "mandate_holder__name"]
+    autocomplete_fields = ["user", "mandate_holder"]
+
+
+class ProgressUpdateEventInline(admin.TabularInline):
+    model = ProgressUpdateEvent
+    extra = 0
+    fields = ["at", "action", "user", "comment"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(admin.ModelAdmin):
+    """Read only: updates are written by focal points and decided in the review queue."""
+
+    list_display = ["recommendation", "mandate_holder", "period", "state", "is_public", "author"]
+    list_filter = ["state", "is_public", "mandate_holder"]
+    list_select_related = ["recommendation", "mandate_holder", "author"]
+    search_fields = ["recommendation__number", "action_taken", "impediments", "next_steps"]
+    ordering = ["-created_at"]
+    inlines = [ProgressUpdateEventInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("period"))
+    def period(self, obj):
+        return obj.period
+
+
+class FocalPointInline(admin.TabularInline):
+    model = FocalPoint
+    extra = 1
+    autocomplete_fields = ["mandate_holder"]
+    verbose_name = _("reports for")
+    verbose_name_plural = _("reports for (focal point of these mandate-holders)")
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Accounts, managed by the Secretariat: it sets the role groups and the mandate-holders a
+    focal point reports for, but cannot make anyone a superuser, grant single permissions or
+    touch a superuser's account."""
+
+    inlines = [FocalPointInline]
+    list_display = ["username", "email", "first_name", "last_name", "is_staff", "role_groups"]
+    list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_groups(self, obj):
+        return ", ".join(group.name for group in obj.groups.all())
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        return readonly
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups" and not request.user.is_superuser:
+            kwargs["queryset"] = Group.objects.filter(name__in=list(GROUP_PERMISSIONS))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

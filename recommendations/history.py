@@ -1,9 +1,10 @@
 """A recommendation's public timeline, read from its simple-history records.
 
 Public means: the fields the public pages show (never internal remarks or the demo flags),
-no staff names, and no entries from the demonstration seeder. Three queries whatever the
-length of the history: the records (with their foreign keys), and the two many-to-many
-snapshots (topics, mandate-holders).
+no staff names, and no entries from the demonstration seeder. The focal points' updates the
+Secretariat published join it: with the status change they brought, or on their own. Four
+queries whatever the length of the history: the records (with their foreign keys), the two
+many-to-many snapshots (topics, mandate-holders), and the published updates.
 """
 
 from collections import defaultdict
@@ -17,6 +18,7 @@ from recommendations.models import (
     NOT_YET_RECORDED,
     ChangeSource,
     MandateAssignment,
+    ProgressUpdate,
     Recommendation,
 )
 
@@ -53,6 +55,7 @@ class Entry:
     reason: str
     is_creation: bool
     changes: list[Change] = field(default_factory=list)
+    update: ProgressUpdate | None = None  # a published update from a focal point
 
 
 def _display(record, name: str, holders: dict, topics: dict) -> str:
@@ -91,6 +94,17 @@ def public_timeline(recommendation: Recommendation) -> list[Entry]:
     for row in topic_model.objects.filter(history_id__in=ids).select_related("topic"):
         topics[row.history_id].append(row)
 
+    published = {
+        update.pk: update
+        for update in ProgressUpdate.objects.published()
+        .filter(recommendation=recommendation)
+        .select_related(
+            "mandate_holder",
+            "author",
+            "proposed_assessment_status",
+            "proposed_implementation_status",
+        )
+    }
     entries = []
     previous: dict[str, str] = {name: "" for name, _label, _long in PUBLIC_FIELDS}
     for record in records:
@@ -116,6 +130,16 @@ def public_timeline(recommendation: Recommendation) -> list[Entry]:
                 reason=record.history_change_reason or "",
                 is_creation=creation,
                 changes=changes,
+                update=published.pop(record.history_progress_update_id, None),
             )
         )
+    # Published updates that changed no status stand on their own.
+    source = ChangeSource.UPDATE.label
+    entries.extend(
+        Entry(
+            date=update.reviewed_at, source=str(source), reason="", is_creation=False, update=update
+        )
+        for update in published.values()
+    )
+    entries.sort(key=lambda entry: entry.date)  # stable: ties keep the records' order
     return entries[::-1]

@@ -65,10 +65,12 @@ def _recommendation(code: str) -> Recommendation:
 #
 
 
-def _my_rows(user, vocabulary: Vocabulary) -> list[Recommendation]:
+def _my_rows(user, vocabulary: Vocabulary, *, topics: bool = False) -> list[Recommendation]:
     holder_ids = reporting.linked_holder_ids(user)
     return with_vocabulary(
-        reporting.with_last_accepted(reporting.reportable(user), holder_ids), vocabulary
+        reporting.with_last_accepted(reporting.reportable(user), holder_ids),
+        vocabulary,
+        topics=topics,
     )
 
 
@@ -118,7 +120,7 @@ def my_export(request, extension: str):
         raise PermissionDenied
     holders = ", ".join(h.short_name for h in reporting.linked_holders(request.user))
     export = Export(
-        _my_rows(request.user, Vocabulary()),
+        _my_rows(request.user, Vocabulary(), topics=True),
         filters=[gettext("Recommendations of %(holders)s") % {"holders": holders}],
         name="my-recommendations",
         internal=True,
@@ -557,7 +559,7 @@ def mandate_holder_report_export(request, slug: str):
         update = row.update
         values = [
             row.code,
-            row.role_label,
+            str(row.role_label),
             str(row.as_of_assessment or not_recorded),
             str(row.as_of_implementation or not_recorded),
             update.period if update else "",
