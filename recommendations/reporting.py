@@ -362,3 +362,21 @@ def notify_reviewed(update: ProgressUpdate) -> None:
     }
     if update.author.is_active and update.author.email:
         _send(subject, body, [update.author.email])
+
+
+def notify_due(user, recommendations: list[Recommendation], due_since: datetime.date) -> None:
+    """The weekly digest: the recommendations on which ``user`` owes an update."""
+    subject = _("[IER Tracker] %(count)d update(s) due") % {"count": len(recommendations)}
+    lines = "\n".join(
+        f"- {rec.code}: {_absolute(reverse('recommendations:update_create', args=[rec.code]))}"
+        for rec in recommendations
+    )
+    body = _(
+        "No update has been accepted since %(since)s on these recommendations of your "
+        "mandate-holders:\n\n%(lines)s\n\nYour list: %(url)s\n"
+    ) % {
+        "since": due_since.isoformat(),
+        "lines": lines,
+        "url": _absolute(reverse("recommendations:reporting")),
+    }
+    _send(subject, body, [user.email])

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -75,6 +75,7 @@ def _my_rows(user, vocabulary: Vocabulary, *, topics: bool = False) -> list[Reco
 
 
 @login_required
+@require_safe
 def my_recommendations(request):
     """ "My recommendations": a focal point's list, with what is due and its updates."""
     user = request.user
@@ -114,6 +115,7 @@ def my_recommendations(request):
 
 
 @login_required
+@require_safe
 def my_export(request, extension: str):
     """A focal point's own list, with the internal columns."""
     if not is_focal_point(request.user):
@@ -252,6 +254,7 @@ def _reviewer_only(request) -> None:
 
 
 @login_required
+@require_safe
 def review_queue(request):
     _reviewer_only(request)
     related = (
@@ -358,6 +361,7 @@ def review(request, pk: int):
 
 
 @login_required
+@require_safe
 def overview(request):
     """Per mandate-holder: its recommendations, how many have an accepted update since the
     last session, how many are due, how many updates await review."""
@@ -492,6 +496,7 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
     return rows, internal
 
 
+@require_safe
 def mandate_holder_report(request, slug: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     as_of, warning = _as_of(request)
@@ -513,6 +518,7 @@ def mandate_holder_report(request, slug: str):
     return _private(response) if internal else response
 
 
+@require_safe
 def mandate_holder_report_export(request, slug: str):
     """The report as a spreadsheet (XLSX: its long texts need wrapping and widths)."""
     holder = get_object_or_404(MandateHolder, slug=slug)

@@ -1,5 +1,7 @@
 """The public pages: dashboard, Matrix, recommendation and mandate-holder pages.
 
+They only read (GET or HEAD; anything else gets 405).
+
 Views stay thin: the Matrix's rows and facet counts come from ``RecommendationFilterSet``, the
 charts from ``charts``, the timeline from ``history``.
 """
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from recommendations.charts import mandate_holder_charts, progress_charts
 from recommendations.exports import FORMATS as EXPORT_FORMATS
@@ -172,6 +175,7 @@ def _filtered_export(request, filterset, **naming) -> Export:
     )
 
 
+@require_safe
 def matrix_export(request, extension: str):
     """The Matrix as filtered and sorted on the page, every row (not only one page)."""
     filterset = RecommendationFilterSet(request.GET)
@@ -180,6 +184,7 @@ def matrix_export(request, extension: str):
     )
 
 
+@require_safe
 def matrix(request):
     filterset = RecommendationFilterSet(request.GET)
     total = filterset.count_facets()
@@ -251,6 +256,7 @@ def matrix(request):
     )
 
 
+@require_safe
 def recommendation_detail(request, code: str):
     number = parse_recommendation_number(code)
     if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
@@ -285,6 +291,7 @@ def recommendation_detail(request, code: str):
     )
 
 
+@require_safe
 def dashboard(request):
     vocabulary = Vocabulary()
     recorded = Recommendation.objects.aggregate(
@@ -318,6 +325,7 @@ def dashboard(request):
     )
 
 
+@require_safe
 def mandate_holder_list(request):
     holders = (
         MandateHolder.objects.select_related("parent")
@@ -336,6 +344,7 @@ def mandate_holder_list(request):
     return render(request, "recommendations/mandate_holder_list.html", {"groups": groups})
 
 
+@require_safe
 def mandate_holder_detail(request, slug: str):
     holder = get_object_or_404(MandateHolder.objects.select_related("parent"), slug=slug)
     vocabulary = Vocabulary()
@@ -367,6 +376,7 @@ def mandate_holder_detail(request, slug: str):
     )
 
 
+@require_safe
 def recommendation_export(request, code: str, extension: str):
     number = parse_recommendation_number(code)
     if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
@@ -383,6 +393,7 @@ def recommendation_export(request, code: str, extension: str):
     return _download(export, extension)
 
 
+@require_safe
 def mandate_holder_export(request, slug: str, extension: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     filterset = RecommendationFilterSet({"mandate_holder": [slug]})

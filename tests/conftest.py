@@ -11,7 +11,9 @@ from django.utils import translation
 
 from recommendations.models import Recommendation
 from recommendations.reference import load_reference_data
-from recommendations.roles import SECRETARIAT
+from recommendations.models import FocalPoint, MandateAssignment, MandateHolder
+from recommendations.roles import FOCAL_POINT, SECRETARIAT
+from recommendations.services import Assignment, recommendation_update
 
 
 @pytest.fixture(scope="session")
@@ -37,11 +39,30 @@ def _fast_and_plain(settings):
     }
 
 
-def make_user(username: str, *, groups=(), **flags):
+def make_user(username: str, *, groups=(), holders=(), **flags):
+    flags.setdefault("email", f"{username}@example.org")
     user = get_user_model().objects.create_user(username=username, password="pw", **flags)
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
+    for slug in holders:
+        FocalPoint.objects.create(user=user, mandate_holder=MandateHolder.objects.get(slug=slug))
     return user
+
+
+def assign(number: int, slug: str, role=MandateAssignment.Role.LEAD, *, also=()):
+    """Record ``slug`` (and ``also``) as owners of R<number>, through the status service."""
+    holders = [Assignment(MandateHolder.objects.get(slug=slug), role)]
+    holders += [
+        Assignment(MandateHolder.objects.get(slug=s), MandateAssignment.Role.CONTRIBUTING)
+        for s in also
+    ]
+    recommendation_update(
+        Recommendation.objects.get(number=number),
+        changes={"assignments": holders},
+        user=None,
+        reason="test set-up",
+        source="admin",
+    )
 
 
 @pytest.fixture
@@ -68,6 +89,23 @@ def staff_without_group_client(client, db):
     """Bob, staff flag set but no group: reaches the admin index and nothing else."""
     client.force_login(make_user("bob", is_staff=True))
     return client
+
+
+@pytest.fixture
+def dora(db):
+    """Dora, focal point of the Office of the Prosecutor, which leads R14 and R15."""
+    assign(14, "otp")
+    assign(15, "otp", also=["registry"])
+    return make_user(
+        "dora", first_name="Dora", last_name="Maar", groups=[FOCAL_POINT], holders=["otp"]
+    )
+
+
+@pytest.fixture
+def erik(db):
+    """Erik, focal point of the Registry, which leads R20 and contributes to R15."""
+    assign(20, "registry")
+    return make_user("erik", groups=[FOCAL_POINT], holders=["registry"])
 
 
 @pytest.fixture
