@@ -9,9 +9,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import translation
 
-from recommendations.models import Recommendation
+from recommendations.models import FocalPoint, MandateAssignment, MandateHolder, Recommendation
 from recommendations.reference import load_reference_data
-from recommendations.models import FocalPoint, MandateAssignment, MandateHolder
 from recommendations.roles import FOCAL_POINT, SECRETARIAT
 from recommendations.services import Assignment, recommendation_update
 

@@ -266,13 +266,13 @@ def test_the_recommendation_page_query_count_does_not_grow_with_its_history(
     client, rec, secretariat_user, django_assert_num_queries
 ):
     # the record, its assignments, topics, sources and progress statements, the history and
-    # its two many-to-many snapshots, and the demo banner.
-    with django_assert_num_queries(9):
+    # its two many-to-many snapshots, the published progress updates, and the demo banner.
+    with django_assert_num_queries(10):
         before = client.get("/recommendations/R20/").context["timeline"]
     statuses = list(AssessmentStatus.objects.all())
     for status in statuses:
         change(rec(20), secretariat_user, assessment_status=status)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         response = client.get("/recommendations/R20/")
     assert len(response.context["timeline"]) == len(before) + len(statuses)
 
