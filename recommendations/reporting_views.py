@@ -135,7 +135,8 @@ def my_export(request, extension: str):
 def update_create(request, code: str):
     recommendation = _recommendation(code)
     holders = reporting.holders_for(request.user, recommendation)
-    if not holders.exists():
+    first = holders.first()
+    if first is None:
         raise PermissionDenied
     due_since, _session = reporting.due_since()
     form = ProgressUpdateForm(
@@ -143,7 +144,7 @@ def update_create(request, code: str):
         recommendation=recommendation,
         holders=holders,
         initial={
-            "mandate_holder": holders[0],
+            "mandate_holder": first,
             "period_start": due_since,
             "period_end": timezone.localdate(),
         },
@@ -468,7 +469,12 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
         .prefetch_related(
             Prefetch(
                 "progress_updates",
-                queryset=updates.order_by("-reviewed_at", "-pk"),
+                queryset=updates.select_related(
+                    "mandate_holder",
+                    "author",
+                    "proposed_assessment_status",
+                    "proposed_implementation_status",
+                ).order_by("-reviewed_at", "-pk"),
                 to_attr="accepted_updates",
             )
         )

@@ -24,7 +24,7 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.roles import SECRETARIAT
-from tests.conftest import make_user
+from tests.conftest import assign, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -630,3 +630,53 @@ def test_the_secretariat_group_is_what_the_notifications_use(alice, dora):
     assert reporting.reviewers_emails() == [alice.email]
     assert other_staff.email not in reporting.reviewers_emails()
     assert SECRETARIAT in set(alice.groups.values_list("name", flat=True))
+
+
+# Queries per page. Signed in: the session, the user and its permissions (2 queries), and the
+# check of the user's mandate-holders where the page needs it.
+QUERY_COUNTS = [
+    # + the last session, the holders, 5 vocabularies, rows, owners, updates in progress
+    ("dora", "/reporting/", 14),
+    # + the holders' names, 6 vocabularies, rows, owners, topics
+    ("dora", "/reporting/my-recommendations.xlsx", 12),
+    # + the recommendation, the holders the user may report for, the last session, the last
+    # accepted update, the form's choices (holders, 2 status vocabularies), the demo banner
+    ("dora", "/reporting/R14/new/", 14),
+    # + the update (with its recommendation, statuses, author), may_edit, its steps
+    ("dora", "/reporting/updates/{pk}/", 7),
+    # + the updates awaiting review, the last 20 reviewed, the demo banner
+    ("alice", "/reporting/review/", 7),
+    # + the update, the previous accepted one, its steps, the demo banner
+    ("alice", "/reporting/review/{pk}/", 8),
+    # + the last session, the counts per holder, updates awaiting review, the holders, banner
+    ("alice", "/reporting/overview/", 9),
+    # the mandate-holder, its rows, their accepted updates, the statuses as of the date, and
+    # the demo banner; signed in: + session, user, 2 permissions
+    (None, "/mandate-holders/otp/report/", 5),
+    ("alice", "/mandate-holders/otp/report/", 9),
+    (None, "/mandate-holders/otp/report.xlsx", 4),
+]
+
+
+@pytest.mark.parametrize(("who", "url", "queries"), QUERY_COUNTS)
+def test_reporting_pages_take_a_fixed_number_of_queries(
+    dora, alice, who, url, queries, django_assert_num_queries
+):
+    users = {"dora": dora, "alice": alice}
+    update = submitted_update(dora)
+    url = url.format(pk=update.pk)
+
+    def get():
+        client = logged_in(users[who]) if who else Client()
+        with django_assert_num_queries(queries):
+            response = client.get(url)
+        assert response.status_code == 200
+
+    get()
+    # Thirty more recommendations with accepted updates, ten awaiting review: same count.
+    for number in range(30, 70):
+        assign(number, "otp")
+        more = submitted_update(dora, number=number)
+        if number < 60:
+            reporting.accept_update(more, user=alice, publish=True)
+    get()
