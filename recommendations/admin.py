@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
@@ -291,6 +291,13 @@ class RecommendationAdmin(SimpleHistoryAdmin):
 
     @admin.display(description=_("through"))
     def via(self, record):
+        if record.history_progress_update_id:
+            return format_html(
+                '{} (<a href="{}">{}</a>)',
+                record.get_history_source_display(),
+                reverse("recommendations:update", args=[record.history_progress_update_id]),
+                _("the update"),
+            )
         return record.get_history_source_display()
 
     # Columns

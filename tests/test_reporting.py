@@ -680,3 +680,27 @@ def test_reporting_pages_take_a_fixed_number_of_queries(
         if number < 60:
             reporting.accept_update(more, user=alice, publish=True)
     get()
+
+
+def test_forged_workflow_fields_are_ignored(dora):
+    response = logged_in(dora).post(
+        NEW_R14,
+        form_data(
+            save="1", state="accepted", is_public="on", show_author="on", author=1, reviewed_by=1
+        ),
+    )
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert update.state == State.DRAFT
+    assert not update.is_public
+    assert not update.show_author
+    assert update.author == dora
+    assert update.reviewed_by is None
+
+
+def test_the_back_office_history_links_the_change_to_its_update(dora, alice, rec):
+    implemented = status(ImplementationStatus, "implemented")
+    update = submitted_update(dora, proposed_implementation_status=implemented)
+    reporting.accept_update(update, user=alice, publish=False)
+    page = logged_in(alice).get(f"/admin/recommendations/recommendation/{rec(14).pk}/history/")
+    assert f'href="/reporting/updates/{update.pk}/"' in page.content.decode()
