@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -53,7 +53,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 def _recommendation(code: str) -> Recommendation:
     number = parse_recommendation_number(code)
     if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
-        raise PermissionDenied
+        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
     return get_object_or_404(
         Recommendation.objects.select_related("assessment_status", "implementation_status"),
         number=number,
