@@ -176,3 +176,10 @@ def facet_options(name: str, options) -> str:
             f'<span class="count">({option.count})</span></label></div>'
         )
     return mark_safe("\n".join(lines))
+
+
+@register.filter
+def subheading(heading: str) -> str:
+    """The heading level below ``heading`` ("h2" -> "h3"), at most h6."""
+    level = int(heading[1:]) if heading[:1] == "h" and heading[1:].isdigit() else 3
+    return f"h{min(level + 1, 6)}"
