@@ -704,3 +704,17 @@ def test_the_back_office_history_links_the_change_to_its_update(dora, alice, rec
     reporting.accept_update(update, user=alice, publish=False)
     page = logged_in(alice).get(f"/admin/recommendations/recommendation/{rec(14).pk}/history/")
     assert f'href="/reporting/updates/{update.pk}/"' in page.content.decode()
+
+
+def test_the_reporting_pages_speak_french(dora, alice):
+    update = submitted_update(dora)
+    fp = logged_in(dora)
+    fp.post("/i18n/setlang/", {"language": "fr", "next": "/reporting/"})
+    page = fp.get("/reporting/").content.decode()
+    assert "Mes recommandations" in page
+    assert "Soumise, en attente d\u2019examen" in page
+    form = fp.post(NEW_R14, form_data(period_end="", save="1")).content.decode()
+    assert "Ce champ est obligatoire." in form
+    sec = logged_in(alice)
+    sec.post("/i18n/setlang/", {"language": "fr", "next": "/"})
+    assert "File d\u2019examen" in sec.get(f"/reporting/review/{update.pk}/").content.decode()
