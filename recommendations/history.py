@@ -97,13 +97,8 @@ def public_timeline(recommendation: Recommendation) -> list[Entry]:
     published = {
         update.pk: update
         for update in ProgressUpdate.objects.published()
+        .for_display()
         .filter(recommendation=recommendation)
-        .select_related(
-            "mandate_holder",
-            "author",
-            "proposed_assessment_status",
-            "proposed_implementation_status",
-        )
     }
     entries = []
     previous: dict[str, str] = {name: "" for name, _label, _long in PUBLIC_FIELDS}

@@ -887,6 +887,18 @@ def _is_evidence(value: str) -> bool:
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
+    def for_display(self) -> "ProgressUpdateQuerySet":
+        """With everything a page shows of an update: its recommendation and statuses, its
+        mandate-holder, its author, its proposed statuses."""
+        return self.select_related(
+            "recommendation__assessment_status",
+            "recommendation__implementation_status",
+            "mandate_holder",
+            "author",
+            "proposed_assessment_status",
+            "proposed_implementation_status",
+        )
+
     def published(self) -> "ProgressUpdateQuerySet":
         return self.filter(state=ProgressUpdate.State.ACCEPTED, is_public=True)
 

@@ -156,17 +156,7 @@ def update_create(request, code: str):
 @require_http_methods(["GET", "POST"])
 def update_detail(request, pk: int):
     """An update: its text, its steps and, for its author while it is editable, the form."""
-    update = get_object_or_404(
-        ProgressUpdate.objects.select_related(
-            "recommendation__assessment_status",
-            "recommendation__implementation_status",
-            "mandate_holder",
-            "author",
-            "proposed_assessment_status",
-            "proposed_implementation_status",
-        ),
-        pk=pk,
-    )
+    update = get_object_or_404(ProgressUpdate.objects.for_display(), pk=pk)
     if not reporting.may_view(request.user, update):
         raise PermissionDenied
     recommendation = update.recommendation
@@ -258,21 +248,15 @@ def _reviewer_only(request) -> None:
 @require_safe
 def review_queue(request):
     _reviewer_only(request)
-    related = (
-        "recommendation",
-        "mandate_holder",
-        "author",
-        "proposed_assessment_status",
-        "proposed_implementation_status",
-    )
     waiting = (
-        ProgressUpdate.objects.filter(state=State.SUBMITTED)
-        .select_related(*related)
+        ProgressUpdate.objects.for_display()
+        .filter(state=State.SUBMITTED)
         .order_by("submitted_at", "pk")
     )
     reviewed = (
-        ProgressUpdate.objects.exclude(reviewed_at=None)
-        .select_related(*related, "reviewed_by")
+        ProgressUpdate.objects.for_display()
+        .exclude(reviewed_at=None)
+        .select_related("reviewed_by")
         .order_by("-reviewed_at")[:20]
     )
     return _private(
@@ -284,17 +268,7 @@ def review_queue(request):
 @require_http_methods(["GET", "POST"])
 def review(request, pk: int):
     _reviewer_only(request)
-    update = get_object_or_404(
-        ProgressUpdate.objects.select_related(
-            "recommendation__assessment_status",
-            "recommendation__implementation_status",
-            "mandate_holder",
-            "author",
-            "proposed_assessment_status",
-            "proposed_implementation_status",
-        ),
-        pk=pk,
-    )
+    update = get_object_or_404(ProgressUpdate.objects.for_display(), pk=pk)
     if update.state != State.SUBMITTED:
         return redirect("recommendations:update", update.pk)
     form = ReviewForm(request.POST or None, update=update)
@@ -469,12 +443,7 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
         .prefetch_related(
             Prefetch(
                 "progress_updates",
-                queryset=updates.select_related(
-                    "mandate_holder",
-                    "author",
-                    "proposed_assessment_status",
-                    "proposed_implementation_status",
-                ).order_by("-reviewed_at", "-pk"),
+                queryset=updates.for_display().order_by("-reviewed_at", "-pk"),
                 to_attr="accepted_updates",
             )
         )
