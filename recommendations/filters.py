@@ -98,6 +98,19 @@ class Vocabulary:
         return indexes[model][pk]
 
 
+def assignments_of(model):
+    """The model of ``model``'s mandate-holder rows and its foreign key to ``model``: the live
+    records' MandateAssignment, or an edition's EditionAssignment."""
+    relation = model._meta.get_field("assignments")
+    return relation.related_model, relation.field.name
+
+
+def topic_links_of(model):
+    """The table linking ``model``'s rows to their topics, and its key to ``model``."""
+    topics = model._meta.get_field("topics")
+    return topics.remote_field.through, topics.m2m_field_name()
+
+
 @dataclass(frozen=True)
 class Owner:
     """A lead or contributing mandate-holder of a row, as list pages show it."""
@@ -116,11 +129,15 @@ def with_vocabulary(rows, vocabulary: Vocabulary, *, topics: bool = False) -> li
     Matrix from 28 to 21 ms median, against select_related (bench/public_pages.py).
     """
     rows = list(rows)
+    if not rows:
+        return rows
     lookup = vocabulary.by_pk
     owners: dict[int, list[Owner]] = {row.pk: [] for row in rows}
-    assignments = MandateAssignment.objects.filter(
-        recommendation__in=list(owners), role__in=OWNER_ROLES
-    ).values_list("recommendation_id", "mandate_holder_id", "role", "is_demo")
+    model = type(rows[0])
+    assignment_model, key = assignments_of(model)
+    assignments = assignment_model.objects.filter(
+        **{f"{key}__in": list(owners)}, role__in=OWNER_ROLES
+    ).values_list(f"{key}_id", "mandate_holder_id", "role", "is_demo")
     for recommendation_id, holder_id, role, is_demo in assignments:
         owners[recommendation_id].append(Owner(lookup(MandateHolder, holder_id), role, is_demo))
     for row in rows:
@@ -131,9 +148,10 @@ def with_vocabulary(rows, vocabulary: Vocabulary, *, topics: bool = False) -> li
         row.owners = sorted(owners[row.pk], key=lambda o: (o.role, o.mandate_holder.name))
     if topics:  # one more query, for the exports
         links: dict[int, list[Topic]] = {row.pk: [] for row in rows}
-        for recommendation_id, topic_id in Recommendation.topics.through.objects.filter(
-            recommendation__in=list(links)
-        ).values_list("recommendation_id", "topic_id"):
+        through, key = topic_links_of(model)
+        for recommendation_id, topic_id in through.objects.filter(
+            **{f"{key}__in": list(links)}
+        ).values_list(f"{key}_id", "topic_id"):
             links[recommendation_id].append(lookup(Topic, topic_id))
         for row in rows:
             row.topic_list = sorted(links[row.pk], key=lambda topic: (topic.order, topic.key))
@@ -244,7 +262,8 @@ class MandateHolderFilter(FacetFilter):
         return [Option(h.slug, str(h)) for h in vocabulary.mandate_holders]
 
     def _owners(self):
-        return MandateAssignment.objects.filter(recommendation=OuterRef("pk"), role__in=OWNER_ROLES)
+        model, key = assignments_of(self.parent.queryset.model)
+        return model.objects.filter(**{key: OuterRef("pk")}, role__in=OWNER_ROLES)
 
     def value_q(self, values):
         return Q(Exists(self._owners().filter(mandate_holder__slug__in=values)))
@@ -258,7 +277,8 @@ class TopicFilter(FacetFilter):
         return [Option(t.key, str(t)) for t in vocabulary.topics]
 
     def _links(self):
-        return Recommendation.topics.through.objects.filter(recommendation=OuterRef("pk"))
+        through, key = topic_links_of(self.parent.queryset.model)
+        return through.objects.filter(**{key: OuterRef("pk")})
 
     def value_q(self, values):
         return Q(Exists(self._links().filter(topic__key__in=values)))

@@ -1090,3 +1090,201 @@ class ProgressUpdateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.at:%Y-%m-%d %H:%M})"
+
+
+#
+# Editions of the Matrix (ICC-ASP/23/Res.4, para. 12) and reconstructions as of a date
+#
+
+
+class Edition(models.Model):
+    """The Matrix frozen at a moment: a published edition (circulated before a session, a
+    document of record that never changes) or the state reconstructed from the history as of
+    a past date (kept as a cache, never listed). Its rows are ``EditionRow``.
+    """
+
+    class Kind(models.TextChoices):
+        PUBLISHED = "published", _("Published edition")
+        AS_OF = "as_of", _("Reconstruction as of a date")
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, editable=False)
+    slug = models.SlugField(
+        _("permanent address"),
+        max_length=60,
+        unique=True,
+        help_text=_("Part of its URL: /editions/<address>/, e.g. asp24."),
+    )
+    title = models.CharField(_("title"), max_length=200, help_text=_("e.g. Matrix as of ASP24"))
+    session = models.ForeignKey(
+        AssemblySession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="editions",
+        verbose_name=_("Assembly session"),
+    )
+    cutoff = models.DateTimeField(_("state as of"), editable=False)
+    as_of_date = models.DateField(_("as of the end of"), null=True, blank=True, unique=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("corrects the edition"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("published by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    row_count = models.PositiveIntegerField(_("recommendations"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["-cutoff", "-pk"]
+        verbose_name = _("Matrix edition")
+        verbose_name_plural = _("Matrix editions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="published", as_of_date__isnull=True)
+                | Q(kind="as_of", as_of_date__isnull=False),
+                name="%(app_label)s_%(class)s_as_of_date_only_for_reconstructions",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.is_published:
+            raise ValidationError(_("A published edition never changes: publish a correction."))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:edition", args=[self.slug])
+
+    def delete(self, *args, **kwargs):
+        if self.is_published:
+            raise ValidationError(_("A published edition cannot be deleted."))
+        return super().delete(*args, **kwargs)
+
+    @property
+    def is_published(self) -> bool:
+        return self.kind == self.Kind.PUBLISHED
+
+
+class EditionRowQuerySet(models.QuerySet):
+    """The same reads as the live records (the FilterSet calls ``search``)."""
+
+    search = RecommendationQuerySet.search
+
+    def update(self, **kwargs):
+        raise ValidationError(_("Edition rows never change."))
+
+
+class EditionRow(models.Model):
+    """One recommendation as an edition froze it: the fields of the live record, with the same
+    names, so the Matrix's FilterSet, charts and downloads read editions as they read the live
+    records."""
+
+    edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="rows")
+    recommendation = models.ForeignKey(
+        Recommendation, on_delete=models.PROTECT, related_name="edition_rows"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    short_title = models.CharField(_("short title"), max_length=200, blank=True)
+    short_title_fr = models.CharField(_("short title in French"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    text_fr = models.TextField(_("text in French"), blank=True)
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responsibility = models.CharField(
+        _("responsibility"),
+        max_length=20,
+        choices=Recommendation.Responsibility.choices,
+        blank=True,
+    )
+    priority = models.CharField(
+        _("priority (report annex I)"),
+        max_length=10,
+        choices=Recommendation.Priority.choices,
+        default=Recommendation.Priority.UNKNOWN,
+    )
+    assessment_status = models.ForeignKey(
+        AssessmentStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    assessment_status_changed_at = models.DateTimeField(null=True, blank=True)
+    assessment_status_demo = models.BooleanField(default=False)
+    implementation_status = models.ForeignKey(
+        ImplementationStatus, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    implementation_status_changed_at = models.DateTimeField(null=True, blank=True)
+    implementation_status_demo = models.BooleanField(default=False)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="+")
+    public_remarks = models.TextField(_("public remarks"), blank=True)
+    updated_at = models.DateTimeField(_("last changed"), null=True, blank=True)
+    latest_update = models.ForeignKey(
+        ProgressUpdate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("latest published update"),
+    )
+
+    objects = EditionRowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("edition row")
+        verbose_name_plural = _("edition rows")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "number"], name="%(app_label)s_%(class)s_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError(_("Edition rows never change."))
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.code])
+
+    # The live record's reading methods, so templates and downloads take either.
+    code = Recommendation.code
+    display_text = Recommendation.display_text
+    display_title = Recommendation.display_title
+    text_in_english_only = Recommendation.text_in_english_only
+    title_in_english_only = Recommendation.title_in_english_only
+    placement = Recommendation.placement
+    placement_levels = Recommendation.placement_levels
+
+
+class EditionAssignment(models.Model):
+    """A mandate-holder's role on an edition row, as it was."""
+
+    row = models.ForeignKey(EditionRow, on_delete=models.CASCADE, related_name="assignments")
+    mandate_holder = models.ForeignKey(MandateHolder, on_delete=models.PROTECT, related_name="+")
+    role = models.PositiveSmallIntegerField(choices=MandateAssignment.Role.choices)
+    note = models.CharField(max_length=300, blank=True)
+    is_demo = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["role", "mandate_holder__name"]
+
+    def __str__(self) -> str:
+        return f"{self.mandate_holder_id} ({self.get_role_display()})"

@@ -1,0 +1,399 @@
+"""The snapshot path: editions of the Matrix, its state as of a date, and comparisons.
+
+* ``publish_edition`` copies the live records (statuses, mandate-holders, texts, the latest
+  published update) into immutable ``EditionRow`` rows, in one transaction.
+* ``as_of`` reconstructs the records from their history at the end of a past day, once: the
+  past does not change, so the reconstruction is kept (an ``Edition`` of kind AS_OF, never
+  listed) and read like an edition afterwards. A few are kept; older ones are dropped.
+* ``RowSource`` is what the Matrix, the dashboard, the downloads and the API read: the live
+  records, an edition, or a date. It swaps the rows, never the filters: ``EditionRow`` has the
+  live record's field names, so the one FilterSet applies to both.
+* ``compare`` counts, per status axis, how many recommendations moved from each status to each
+  other between two sources, in the database, and lists the changed rows.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import transaction
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from recommendations.models import (
+    NOT_YET_RECORDED,
+    AssemblySession,
+    Edition,
+    EditionAssignment,
+    EditionRow,
+    MandateAssignment,
+    ProgressUpdate,
+    Recommendation,
+)
+
+AS_OF_KEPT = 50  # reconstructions kept; the least recently made go first
+
+# The columns an edition copies, named alike on Recommendation, its history and EditionRow.
+COPIED = [
+    "number",
+    "short_title",
+    "short_title_fr",
+    "text",
+    "text_fr",
+    "cluster_id",
+    "section_id",
+    "responsibility",
+    "priority",
+    "assessment_status_id",
+    "assessment_status_demo",
+    "implementation_status_id",
+    "implementation_status_demo",
+    "public_remarks",
+]
+
+
+def _latest_published_update(cutoff: datetime.datetime):
+    return Subquery(
+        ProgressUpdate.objects.published()
+        .filter(recommendation=OuterRef("pk"), reviewed_at__lte=cutoff)
+        .order_by("-reviewed_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
+def _write_rows(edition: Edition, rows: list[dict], assignments, topics) -> int:
+    """Insert the rows, then their assignments and topics (rows keyed by recommendation id)."""
+    EditionRow.objects.bulk_create(
+        [EditionRow(edition=edition, **row) for row in rows], batch_size=1000
+    )
+    row_ids = dict(
+        EditionRow.objects.filter(edition=edition).values_list("recommendation_id", "pk")
+    )
+    EditionAssignment.objects.bulk_create(
+        [
+            EditionAssignment(
+                row_id=row_ids[rec_id],
+                mandate_holder_id=holder_id,
+                role=role,
+                note=note,
+                is_demo=is_demo,
+            )
+            for rec_id, holder_id, role, note, is_demo in assignments
+            if rec_id in row_ids
+        ],
+        batch_size=2000,
+    )
+    through = EditionRow.topics.through
+    through.objects.bulk_create(
+        [
+            through(editionrow_id=row_ids[rec_id], topic_id=topic_id)
+            for rec_id, topic_id in topics
+            if rec_id in row_ids
+        ],
+        batch_size=2000,
+    )
+    return len(rows)
+
+
+def publish_edition(
+    *,
+    title: str,
+    user,
+    session: AssemblySession | None = None,
+    slug: str = "",
+    note: str = "",
+    corrects: Edition | None = None,
+) -> Edition:
+    """Freeze the live records now as a published edition; all or nothing."""
+    with transaction.atomic():
+        cutoff = timezone.now()
+        edition = Edition(
+            kind=Edition.Kind.PUBLISHED,
+            title=title.strip(),
+            slug=slug or _free_slug(session.code.lower() if session else slugify(title)),
+            session=session,
+            cutoff=cutoff,
+            note=note,
+            corrects=corrects,
+            published_by=user,
+        )
+        edition.full_clean()
+        edition.save()
+        rows = list(
+            Recommendation.objects.annotate(latest=_latest_published_update(cutoff)).values(
+                "pk",
+                "latest",
+                "updated_at",
+                "assessment_status_changed_at",
+                "implementation_status_changed_at",
+                *COPIED,
+            )
+        )
+        for row in rows:
+            row["recommendation_id"] = row.pop("pk")
+            row["latest_update_id"] = row.pop("latest")
+        count = _write_rows(
+            edition,
+            rows,
+            MandateAssignment.objects.values_list(
+                "recommendation_id", "mandate_holder_id", "role", "note", "is_demo"
+            ),
+            Recommendation.topics.through.objects.values_list("recommendation_id", "topic_id"),
+        )
+        Edition.objects.filter(pk=edition.pk).update(row_count=count)
+        edition.row_count = count
+    return edition
+
+
+def _free_slug(base: str) -> str:
+    base = base or "edition"
+    taken = set(Edition.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+def first_record_date() -> datetime.date | None:
+    """The day of the oldest history record: before it, the tracker knew nothing."""
+    first = Recommendation.history.order_by("history_date").values_list("history_date", flat=True)
+    first = first.first()
+    return timezone.localdate(first) if first else None
+
+
+def as_of(day: datetime.date) -> Edition:
+    """The records as they stood at the end of ``day`` (a past day), reconstructed from the
+    history once and kept."""
+    existing = Edition.objects.filter(kind=Edition.Kind.AS_OF, as_of_date=day).first()
+    if existing:
+        return existing
+    end = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
+    )
+    history = Recommendation.history.model
+    last = (
+        history.objects.filter(id=OuterRef("id"), history_date__lt=end)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    with transaction.atomic():
+        edition, created = Edition.objects.get_or_create(
+            kind=Edition.Kind.AS_OF,
+            as_of_date=day,
+            defaults={"slug": f"as-of-{day.isoformat()}", "title": str(day), "cutoff": end},
+        )
+        if not created:
+            return edition
+        records = list(
+            history.objects.filter(history_id=Subquery(last))
+            .exclude(history_type="-")
+            .values("id", "history_id", "history_date", *COPIED)
+        )
+        by_history = {}
+        rows = []
+        for record in records:
+            by_history[record.pop("history_id")] = record["id"]
+            record["recommendation_id"] = record.pop("id")
+            record["updated_at"] = record.pop("history_date")
+            rows.append(record)
+        latest = dict(
+            Recommendation.objects.filter(pk__in=[r["recommendation_id"] for r in rows])
+            .annotate(latest=_latest_published_update(end))
+            .values_list("pk", "latest")
+        )
+        for row in rows:
+            row["latest_update_id"] = latest.get(row["recommendation_id"])
+        holders = apps.get_model("recommendations", "HistoricalMandateAssignment")
+        topics = apps.get_model("recommendations", "HistoricalRecommendation_topics")
+        count = _write_rows(
+            edition,
+            rows,
+            [
+                (by_history[h], holder, role, note, is_demo)
+                for h, holder, role, note, is_demo in holders.objects.filter(
+                    history_id__in=list(by_history)
+                ).values_list("history_id", "mandate_holder_id", "role", "note", "is_demo")
+            ],
+            [
+                (by_history[h], topic)
+                for h, topic in topics.objects.filter(history_id__in=list(by_history)).values_list(
+                    "history_id", "topic_id"
+                )
+            ],
+        )
+        Edition.objects.filter(pk=edition.pk).update(row_count=count)
+        edition.row_count = count
+        stale = Edition.objects.filter(kind=Edition.Kind.AS_OF).order_by("-created_at", "-pk")
+        for old in stale[AS_OF_KEPT:]:
+            old.delete()
+    return edition
+
+
+#
+# What the pages read
+#
+
+
+@dataclass
+class RowSource:
+    """The live records, a published edition, or the state as of a day."""
+
+    edition: Edition | None = None
+    day: datetime.date | None = None  # set for a reconstruction as of a day
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def is_live(self) -> bool:
+        return self.edition is None
+
+    def rows(self) -> QuerySet:
+        if self.edition is None:
+            return Recommendation.objects.all()
+        return EditionRow.objects.filter(edition=self.edition)
+
+    @property
+    def params(self) -> dict[str, str]:
+        """What the source adds to a live page's query string (``as_of``), if anything."""
+        return {"as_of": self.day.isoformat()} if self.day else {}
+
+    @property
+    def moment(self) -> datetime.datetime:
+        return self.edition.cutoff if self.edition else timezone.now()
+
+    @property
+    def label(self) -> str:
+        if self.day:
+            return _("as of %(date)s") % {"date": date_format(self.day, "j F Y")}
+        if self.edition:
+            return str(self.edition)
+        return _("now")
+
+    @property
+    def key(self) -> str:
+        """How a comparison names it: an edition's address, a date, or "live"."""
+        if self.day:
+            return self.day.isoformat()
+        return self.edition.slug if self.edition else "live"
+
+
+def source_for_day(raw: str) -> RowSource:
+    """``?as_of=`` read leniently: a bad or future value is named and the live state shown."""
+    raw = (raw or "").strip()
+    if not raw:
+        return RowSource()
+    try:
+        day = datetime.date.fromisoformat(raw[:10])
+    except ValueError:
+        return RowSource(
+            warnings=[
+                _("As of: “%(value)s” is not a date (YYYY-MM-DD) and was ignored.")
+                % {"value": raw[:20]}
+            ]
+        )
+    today = timezone.localdate()
+    if day >= today:
+        if day == today:
+            return RowSource()
+        return RowSource(
+            warnings=[
+                _("As of: %(date)s is in the future: the live state is shown.")
+                % {"date": day.isoformat()}
+            ]
+        )
+    source = RowSource(edition=as_of(day), day=day)
+    first = first_record_date()
+    if first is None or day < first:
+        source.warnings.append(
+            _(
+                "Nothing was recorded in the tracker before %(first)s: as of %(date)s, every "
+                "recommendation reads “%(unknown)s”."
+            )
+            % {
+                "first": date_format(first, "j F Y") if first else _("today"),
+                "date": date_format(day, "j F Y"),
+                "unknown": NOT_YET_RECORDED,
+            }
+        )
+    return source
+
+
+def source_for_key(key: str) -> RowSource | None:
+    """A comparison's side: "live", a date (YYYY-MM-DD) or a published edition's address."""
+    key = (key or "").strip()
+    if key in ("", "live"):
+        return RowSource()
+    try:
+        datetime.date.fromisoformat(key)
+    except ValueError:
+        edition = Edition.objects.filter(kind=Edition.Kind.PUBLISHED, slug=key).first()
+        return RowSource(edition=edition) if edition else None
+    return source_for_day(key)
+
+
+#
+# Comparison
+#
+
+AXES = [
+    ("assessment", "assessment_status"),
+    ("implementation", "implementation_status"),
+]
+
+
+@dataclass
+class Comparison:
+    before: RowSource
+    after: RowSource
+    # axis -> Counter of (status pk or None before, status pk or None after) -> rows
+    transitions: dict[str, Counter]
+    changed: list[dict]  # one per recommendation with a changed status: number, before, after
+    updates: QuerySet  # published updates accepted between the two moments
+
+
+def compare(before: RowSource, after: RowSource, rows: QuerySet | None = None) -> Comparison:
+    """What moved between two sources, for ``rows`` of ``after`` (by default all; pass the
+    Matrix's FilterSet results on ``after.rows()`` to compare a filtered view)."""
+    rows = after.rows() if rows is None else rows
+    other = before.rows().filter(number=OuterRef("number"))
+    pairs = list(
+        rows.order_by("number")
+        .annotate(
+            **{
+                f"before_{column}": Subquery(other.values(f"{column}_id")[:1])
+                for _axis, column in AXES
+            }
+        )
+        .values(
+            "number",
+            *[f"{column}_id" for _axis, column in AXES],
+            *[f"before_{column}" for _axis, column in AXES],
+        )
+    )
+    transitions = {axis: Counter() for axis, _column in AXES}
+    changed = []
+    for pair in pairs:
+        moved = {}
+        for axis, column in AXES:
+            old, new = pair[f"before_{column}"], pair[f"{column}_id"]
+            transitions[axis][old, new] += 1
+            if old != new:
+                moved[axis] = (old, new)
+        if moved:
+            changed.append({"number": pair["number"], **moved})
+    updates = (
+        ProgressUpdate.objects.published()
+        .for_display()
+        .filter(
+            reviewed_at__gt=before.moment,
+            reviewed_at__lte=after.moment,
+            recommendation__number__in=[pair["number"] for pair in pairs],
+        )
+        .order_by("-reviewed_at")
+    )
+    return Comparison(before, after, transitions, changed, updates)
