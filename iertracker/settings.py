@@ -139,6 +139,13 @@ STORAGES = {
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# The licence of the open data (the Open data page and the downloads' documentation). The
+# facts keep the terms of the sources they are cited from.
+OPEN_DATA_LICENCE = os.environ.get("OPEN_DATA_LICENCE", "CC BY 4.0")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
+
 # Accounts: Django's own views under /accounts/ (log in, log out, password change and reset).
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "recommendations:reporting"

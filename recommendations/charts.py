@@ -102,8 +102,9 @@ class Chart:
         return self
 
 
-def matrix_url(**params: str) -> str:
-    return f"{reverse('recommendations:matrix')}?{urlencode(params)}"
+def matrix_url(base: str = "", **params: str) -> str:
+    """The Matrix (or ``base``: an edition's Matrix) filtered by ``params``."""
+    return f"{base or reverse('recommendations:matrix')}?{urlencode(params)}"
 
 
 def _axes(vocabulary: Vocabulary):
@@ -114,14 +115,20 @@ def _axes(vocabulary: Vocabulary):
     ]
 
 
-def _build(slug, title, group_label, groups, counts, axis, statuses, extra=None) -> Chart:
-    """``groups``: (facet, value, label[, lang]); ``counts``: Counter of (group, status)."""
+def _build(slug, title, group_label, groups, counts, axis, statuses, extra=None, base="") -> Chart:
+    """``groups``: (facet, value, label[, lang]); ``counts``: Counter of (group, status);
+    ``base`` and ``extra``: the Matrix the links open and what their query strings carry
+    besides (an edition's Matrix, ``as_of``)."""
     extra = extra or {}
     legend = [(status.label, status.colour) for status in statuses]
     legend.append((str(NOT_YET_RECORDED), UNKNOWN_COLOUR))
     bars = []
     for facet, value, label, *lang in groups:
-        bar = Bar(label=label, url=matrix_url(**extra, **{facet: value}), lang="".join(lang))
+        bar = Bar(
+            label=label,
+            url=matrix_url(base, **extra, **{facet: value}) if facet else "",
+            lang="".join(lang),
+        )
         for status, colour in [(s.key, s.colour) for s in statuses] + [(NONE, UNKNOWN_COLOUR)]:
             status_label = (
                 str(NOT_YET_RECORDED)
@@ -133,7 +140,11 @@ def _build(slug, title, group_label, groups, counts, axis, statuses, extra=None)
                     label=status_label,
                     colour=colour,
                     count=counts[value, status],
-                    url=matrix_url(**extra, **{facet: value, axis: status}),
+                    url=matrix_url(
+                        base, **extra, **({facet: value} if facet else {}), **{axis: status}
+                    )
+                    if facet or base
+                    else "",
                     group=label,
                 )
             )
@@ -141,10 +152,15 @@ def _build(slug, title, group_label, groups, counts, axis, statuses, extra=None)
     return Chart(slug=slug, title=title, group_label=group_label, legend=legend, bars=bars).scale()
 
 
-def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
-    """Both statuses by cluster, by responsibility and by mandate-holder (two queries)."""
+def progress_charts(vocabulary: Vocabulary, rows=None, base: str = "", extra=None) -> list[Chart]:
+    """Both statuses by cluster, by responsibility and by mandate-holder (two queries).
+
+    ``rows``: the live records by default, or an edition's rows (``editions.RowSource``);
+    ``base`` and ``extra`` say which Matrix the segments open (see ``_build``)."""
+    records = Recommendation.objects.all() if rows is None else rows
+    link = {"base": base, "extra": extra}
     combos = (
-        Recommendation.objects.order_by()
+        records.order_by()
         .values_list(
             "cluster__code",
             "responsibility",
@@ -161,7 +177,7 @@ def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
             by_responsibility[axis][responsibility or NONE, status or NONE] += rows
 
     holder_rows = (
-        Recommendation.objects.order_by()
+        records.order_by()
         .annotate(
             owner=FilteredRelation("assignments", condition=Q(assignments__role__in=OWNER_ROLES))
         )
@@ -210,6 +226,7 @@ def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
                 by_cluster[axis],
                 axis,
                 statuses,
+                **link,
             ),
             _build(
                 f"{axis}-by-responsibility",
@@ -219,6 +236,7 @@ def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
                 by_responsibility[axis],
                 axis,
                 statuses,
+                **link,
             ),
             _build(
                 f"{axis}-by-mandate-holder",
@@ -228,6 +246,7 @@ def progress_charts(vocabulary: Vocabulary) -> list[Chart]:
                 by_holder[axis],
                 axis,
                 statuses,
+                **link,
             ),
         ]
     return charts
@@ -257,3 +276,47 @@ def mandate_holder_charts(vocabulary: Vocabulary, slug: str) -> list[Chart]:
         )
         for axis, axis_title, statuses in _axes(vocabulary)
     ]
+
+
+def trend_charts(vocabulary: Vocabulary, editions) -> list[Chart]:
+    """Counts per status at each published edition, oldest first (one query): a bar per
+    edition, each segment opening that edition's Matrix filtered to the status."""
+    from recommendations.models import EditionRow
+
+    editions = sorted(editions, key=lambda edition: edition.cutoff)
+    counts = {"assessment": Counter(), "implementation": Counter()}
+    rows = (
+        EditionRow.objects.filter(edition__in=editions)
+        .order_by()
+        .values_list("edition_id", "assessment_status__key", "implementation_status__key")
+        .annotate(rows=Count("pk"))
+    )
+    for edition_id, assessment, implementation, number in rows:
+        counts["assessment"][edition_id, assessment or NONE] += number
+        counts["implementation"][edition_id, implementation or NONE] += number
+    charts = []
+    for axis, axis_title, statuses in _axes(vocabulary):
+        chart = _build(
+            f"{axis}-trend",
+            _("%(axis)s at each edition") % {"axis": axis_title},
+            _("Edition"),
+            [],
+            counts[axis],
+            axis,
+            statuses,
+        )
+        for edition in editions:
+            one = _build(
+                "",
+                "",
+                "",
+                [("", edition.pk, str(edition))],
+                counts[axis],
+                axis,
+                statuses,
+                base=edition.get_absolute_url(),
+            )
+            one.bars[0].url = edition.get_absolute_url()
+            chart.bars += one.bars
+        charts.append(chart.scale())
+    return charts

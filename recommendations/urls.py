@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from recommendations import reporting_views, views
+from recommendations import edition_views, reporting_views, views
 from recommendations.exports import FORMATS
 
 
@@ -49,6 +49,18 @@ urlpatterns = [
         reporting_views.mandate_holder_report_export,
         name="mandate_holder_report_export",
     ),
+    # Editions of the Matrix, comparisons, open data.
+    path("editions/", edition_views.edition_list, name="editions"),
+    path("editions/<slug:slug>/", edition_views.edition, name="edition"),
+    path("editions/<slug:slug>/progress/", edition_views.edition_progress, name="edition_progress"),
+    path(
+        "editions/<slug:slug>.<format:extension>",
+        edition_views.edition_export,
+        name="edition_export",
+    ),
+    path("compare/", edition_views.compare_view, name="compare"),
+    path("compare.<str:extension>", edition_views.compare_export, name="compare_export"),
+    path("open-data/", edition_views.open_data, name="open_data"),
     # Progress reporting: focal points, and the Secretariat's review.
     path("reporting/", reporting_views.my_recommendations, name="reporting"),
     path(

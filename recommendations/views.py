@@ -7,6 +7,8 @@ charts from ``charts``, the timeline from ``history``.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -19,7 +21,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from recommendations.charts import mandate_holder_charts, progress_charts
+from recommendations.charts import mandate_holder_charts, progress_charts, trend_charts
+from recommendations.editions import RowSource, source_for_day
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export, file_name_part
 from recommendations.filters import (
@@ -34,6 +37,8 @@ from recommendations.history import public_timeline
 from recommendations.models import (
     NUMBER_MAX,
     NUMBER_MIN,
+    AssemblySession,
+    Edition,
     MandateAssignment,
     MandateHolder,
     ProgressStatement,
@@ -165,12 +170,16 @@ def _describe(filters: list[ActiveFilter]) -> list[str]:
     return [gettext("%(label)s: %(value)s") % {"label": f.label, "value": f.value} for f in filters]
 
 
-def _filtered_export(request, filterset, **naming) -> Export:
-    """Every row ``filterset`` gives, for a download (``naming``: Export's name and about)."""
+def _filtered_export(request, filterset, source: RowSource | None = None, **naming) -> Export:
+    """Every row ``filterset`` gives, for a download (``naming``: Export's name and about).
+
+    Editions and reconstructions hold public fields only."""
+    source = source or RowSource()
     return Export(
         with_vocabulary(filterset.qs, filterset.vocabulary, topics=True),
         filters=_describe(_active_filters(filterset, filterset.data)),
-        internal=sees_internal_fields(request.user),
+        internal=source.is_live and sees_internal_fields(request.user),
+        as_of=source.moment,
         **naming,
     )
 
@@ -178,17 +187,30 @@ def _filtered_export(request, filterset, **naming) -> Export:
 @require_safe
 def matrix_export(request, extension: str):
     """The Matrix as filtered and sorted on the page, every row (not only one page)."""
-    filterset = RecommendationFilterSet(request.GET)
+    source = source_for_day(request.GET.get("as_of"))
+    filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
     return _download(
-        _filtered_export(request, filterset, about=file_name_part(filterset)), extension
+        _filtered_export(request, filterset, source, about=file_name_part(filterset)), extension
     )
 
 
 @require_safe
 def matrix(request):
-    filterset = RecommendationFilterSet(request.GET)
+    source = source_for_day(request.GET.get("as_of"))
+    return matrix_page(
+        request,
+        source,
+        base=reverse("recommendations:matrix"),
+        downloads=("recommendations:matrix_export", []),
+    )
+
+
+def matrix_page(request, source: RowSource, *, base: str, downloads, context=None):
+    """The Matrix of ``source`` (live, as of a day, or an edition) at ``base``: the same
+    filters, facets, sorting, pages and downloads whatever the rows come from."""
+    filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
     total = filterset.count_facets()
-    warnings = filterset.warnings
+    warnings = source.warnings + filterset.warnings
     per_page = _per_page(request.GET.get("per_page"), warnings)
     # The query string the page's links build on: without what was ignored, so a bad value
     # is reported once and not carried from page to page.
@@ -197,6 +219,8 @@ def matrix(request):
         params.pop(name, None)
     if per_page == DEFAULT_PER_PAGE:
         params.pop("per_page", None)
+    if not source.day:
+        params.pop("as_of", None)
     paginator = Paginator(filterset.qs, per_page)
     paginator.count = total  # known from the facet query: saves a COUNT
     page = _page(paginator, request.GET.get("page"), warnings)
@@ -220,17 +244,23 @@ def matrix(request):
         for name in filterset.facet_names
     ]
     # What the filter form and the rows-per-page form carry along as hidden fields.
-    keep_for_filters = [(key, params[key]) for key in ("sort", "per_page") if params.get(key)]
+    keep_for_filters = [
+        (key, params[key]) for key in ("sort", "per_page", "as_of") if params.get(key)
+    ]
     keep_for_per_page = [
         (key, value)
         for key, values in params.lists()
         if key not in ("per_page", "page")
         for value in values
     ]
+    url_name, args = downloads
     return render(
         request,
         "recommendations/matrix.html",
         {
+            "source": source,
+            "base": base,
+            "clear_query": _query(QueryDict(), **source.params).rstrip("?"),
             "filterset": filterset,
             "facets": facets,
             "page": page,
@@ -241,7 +271,7 @@ def matrix(request):
             "columns": columns,
             "active_filters": active,
             "keep_for_filters": keep_for_filters,
-            "downloads": _downloads("recommendations:matrix_export", [], download_query),
+            "downloads": _downloads(url_name, args, download_query),
             "keep_for_per_page": keep_for_per_page,
             "sort": sort,
             "sort_label": SORTS[sort.lstrip("-")][0],
@@ -251,7 +281,8 @@ def matrix(request):
             if page.has_previous()
             else "",
             "next_url": _query(params, page=page.next_page_number()) if page.has_next() else "",
-            "as_of": timezone.now(),
+            "as_of": source.moment,
+            **(context or {}),
         },
     )
 
@@ -293,8 +324,14 @@ def recommendation_detail(request, code: str):
 
 @require_safe
 def dashboard(request):
+    return dashboard_page(request, source_for_day(request.GET.get("as_of")))
+
+
+def dashboard_page(request, source: RowSource, *, base: str = "", context=None):
+    """The progress charts of ``source``; each segment opens ``base`` (the Matrix by default)
+    filtered to exactly its rows."""
     vocabulary = Vocabulary()
-    recorded = Recommendation.objects.aggregate(
+    recorded = source.rows().aggregate(
         # Demonstration values are not records: the banner announces them.
         assessment=Count(
             "pk", filter=Q(assessment_status__isnull=False, assessment_status_demo=False)
@@ -310,19 +347,44 @@ def dashboard(request):
     )
     counted = [s for s in statements if s.count is not None]
     latest_date = counted[0].date if counted else None
+    published = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session"))
     return render(
         request,
         "recommendations/dashboard.html",
         {
-            "charts": progress_charts(vocabulary),
+            "source": source,
+            "charts": progress_charts(
+                vocabulary, source.rows(), base=base, extra=source.params or None
+            ),
+            "trend": trend_charts(vocabulary, published) if published and source.is_live else [],
+            "since": since_last_session(published),
             "headline": [s for s in counted if s.date == latest_date],
             "issued": next((s for s in counted if s.count == NUMBER_MAX), None),
             "statements": statements,
             "recorded": recorded,
             "grand_total": NUMBER_MAX,
             "none": NONE,
+            "matrix_base": base or reverse("recommendations:matrix"),
+            "matrix_query": _query(QueryDict(), **source.params).rstrip("?"),
+            **(context or {}),
         },
     )
+
+
+def since_last_session(published) -> tuple[str, str] | None:
+    """("ASP23", comparison URL): what moved since the last session that has begun, from its
+    latest published edition, or from the day before it opened when none was published."""
+    session = (
+        AssemblySession.objects.filter(start_date__lte=timezone.localdate())
+        .order_by("-start_date")
+        .first()
+    )
+    if session is None:
+        return None
+    editions = [e for e in published if e.session_id == session.pk]
+    start = editions[0].slug if editions else (session.start_date - timedelta(days=1)).isoformat()
+    url = reverse("recommendations:compare") + "?" + urlencode({"from": start, "to": "live"})
+    return session.code, url
 
 
 @require_safe

@@ -1,0 +1,323 @@
+"""The pages of the Matrix's editions, the comparison of two moments, and the open data.
+
+An edition's pages are the live Matrix's and dashboard's views (``views.matrix_page``,
+``views.dashboard_page``) reading the edition's rows: same filters, charts and downloads.
+"""
+
+import csv
+import io
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from recommendations.editions import RowSource, compare, source_for_key
+from recommendations.exports import FORMATS as EXPORT_FORMATS
+from recommendations.exports import FORMULA_STARTS, file_name_part
+from recommendations.filters import NONE, RecommendationFilterSet, Vocabulary
+from recommendations.models import NOT_YET_RECORDED, Edition
+from recommendations.opendata import data_dictionary, licence
+from recommendations.views import (
+    _active_filters,
+    _describe,
+    _download,
+    _downloads,
+    _filtered_export,
+    dashboard_page,
+    matrix_page,
+)
+
+COMPARE_FORMATS = {"csv": EXPORT_FORMATS["csv"], "json": EXPORT_FORMATS["json"]}
+
+
+def _published(slug: str) -> Edition:
+    return get_object_or_404(
+        Edition.objects.select_related("session", "corrects", "published_by"),
+        kind=Edition.Kind.PUBLISHED,
+        slug=slug,
+    )
+
+
+@require_safe
+def edition_list(request):
+    editions = list(
+        Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session", "corrects")
+    )
+    # Each edition with the one before it, for "what moved since the previous edition".
+    for edition, previous in zip(editions, [*editions[1:], None], strict=True):
+        edition.previous = previous
+        edition.downloads = _downloads("recommendations:edition_export", [edition.slug])
+    return render(request, "recommendations/edition_list.html", {"editions": editions})
+
+
+def _edition_context(request, edition: Edition) -> dict:
+    return {
+        "edition": edition,
+        "citation": citation(request, edition),
+        "corrections": list(edition.corrections.filter(kind=Edition.Kind.PUBLISHED)),
+    }
+
+
+@require_safe
+def edition(request, slug: str):
+    """The edition's Matrix: the live Matrix's view of its frozen rows."""
+    edition = _published(slug)
+    return matrix_page(
+        request,
+        RowSource(edition=edition),
+        base=edition.get_absolute_url(),
+        downloads=("recommendations:edition_export", [edition.slug]),
+        context=_edition_context(request, edition),
+    )
+
+
+@require_safe
+def edition_progress(request, slug: str):
+    edition = _published(slug)
+    return dashboard_page(
+        request,
+        RowSource(edition=edition),
+        base=edition.get_absolute_url(),
+        context=_edition_context(request, edition),
+    )
+
+
+@require_safe
+def edition_export(request, slug: str, extension: str):
+    edition = _published(slug)
+    source = RowSource(edition=edition)
+    filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
+    export = _filtered_export(
+        request,
+        filterset,
+        source,
+        name=f"edition-{edition.slug}",
+        about=file_name_part(filterset),
+    )
+    return _download(export, extension)
+
+
+def citation(request, edition: Edition) -> str:
+    return gettext(
+        "IER Tracker, “%(title)s”, state of %(date)s, published by the ASP Secretariat. %(url)s"
+    ) % {
+        "title": edition.title,
+        "date": timezone.localtime(edition.cutoff).strftime("%Y-%m-%d %H:%M UTC"),
+        "url": request.build_absolute_uri(edition.get_absolute_url()),
+    }
+
+
+#
+# Comparison
+#
+
+
+def _comparison(request):
+    """The two sources, the filtered rows of the later one, and what the page warns about."""
+    warnings = []
+    sides = {}
+    for side, default in (("from", ""), ("to", "live")):
+        raw = request.GET.get(side, default)
+        source = source_for_key(raw) if raw else None
+        if raw and source is None:
+            warnings.append(
+                gettext("“%(value)s” is neither a published edition, a date nor “live”.")
+                % {"value": raw[:40]}
+            )
+        if source is not None:
+            warnings += source.warnings
+        sides[side] = source
+    before, after = sides["from"], sides["to"] or RowSource()
+    filterset = RecommendationFilterSet(request.GET, queryset=after.rows())
+    warnings += filterset.warnings
+    result = compare(before, after, filterset.qs) if before is not None else None
+    return before, after, filterset, result, warnings
+
+
+def _status_label(vocabulary_list, pk) -> str:
+    if pk is None:
+        return str(NOT_YET_RECORDED)
+    return next((s.label for s in vocabulary_list if s.pk == pk), str(pk))
+
+
+AXIS_TITLES = {
+    "assessment": _("Assessment status"),
+    "implementation": _("Implementation status"),
+}
+
+
+def _tables(result, vocabulary: Vocabulary):
+    """Per axis: the statuses (with "not recorded") and the counts before x after."""
+    tables = []
+    for axis, statuses in (
+        ("assessment", vocabulary.assessment_statuses),
+        ("implementation", vocabulary.implementation_statuses),
+    ):
+        keys = [(s.pk, s.label, s.key) for s in statuses] + [(None, str(NOT_YET_RECORDED), NONE)]
+        counts = result.transitions[axis]
+        rows = []
+        for before_pk, before_label, _key in keys:
+            cells = [
+                {"count": counts[before_pk, after_pk], "same": before_pk == after_pk}
+                for after_pk, _label, _k in keys
+            ]
+            rows.append(
+                {"label": before_label, "cells": cells, "total": sum(c["count"] for c in cells)}
+            )
+        moved = sum(n for (old, new), n in counts.items() if old != new)
+        tables.append(
+            {
+                "axis": axis,
+                "title": AXIS_TITLES[axis],
+                "columns": [label for _pk, label, _key in keys],
+                "rows": rows,
+                "moved": moved,
+            }
+        )
+    return tables
+
+
+def _changed_rows(result, vocabulary: Vocabulary) -> list[dict]:
+    lists = {
+        "assessment": vocabulary.assessment_statuses,
+        "implementation": vocabulary.implementation_statuses,
+    }
+    changed = []
+    for row in result.changed:
+        entry = {"number": row["number"], "code": f"R{row['number']}"}
+        for axis in ("assessment", "implementation"):
+            if axis in row:
+                old, new = row[axis]
+                entry[axis] = (_status_label(lists[axis], old), _status_label(lists[axis], new))
+        changed.append(entry)
+    return changed
+
+
+@require_safe
+def compare_view(request):
+    before, after, filterset, result, warnings = _comparison(request)
+    editions = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED))
+    context = {
+        "before": before,
+        "after": after,
+        "from_value": request.GET.get("from", ""),
+        "to_value": request.GET.get("to", "live"),
+        "editions": editions,
+        "filterset": filterset,
+        "warnings": warnings,
+        "active_filters": _active_filters(filterset, filterset.data),
+    }
+    if result is not None:
+        vocabulary = filterset.vocabulary
+        query = request.GET.urlencode()
+        context.update(
+            {
+                "tables": _tables(result, vocabulary),
+                "changed": _changed_rows(result, vocabulary),
+                "updates": list(result.updates),
+                "compared": sum(result.transitions["assessment"].values()),
+                "downloads": [
+                    (label, reverse("recommendations:compare_export", args=[ext]) + f"?{query}")
+                    for ext, label in (("csv", _("CSV")), ("json", _("JSON")))
+                ],
+            }
+        )
+    return render(request, "recommendations/compare.html", context)
+
+
+def _safe(value: str) -> str:
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
+
+
+@require_safe
+def compare_export(request, extension: str):
+    """The changed recommendations between the two moments, as CSV or JSON."""
+    if extension not in COMPARE_FORMATS:
+        raise Http404
+    before, after, filterset, result, _warnings = _comparison(request)
+    if result is None:
+        raise Http404(gettext("Say what to compare: ?from=<edition, date or live>&to=..."))
+    changed = _changed_rows(result, filterset.vocabulary)
+    filters = _describe(_active_filters(filterset, filterset.data))
+    name = f"ier-comparison-{before.key}-{after.key}"
+    if extension == "json":
+        body = json.dumps(
+            {
+                "from": before.key,
+                "to": after.key,
+                "filters": filters,
+                "changed": [
+                    {
+                        "number": row["number"],
+                        "code": row["code"],
+                        **{
+                            axis: {"from": row[axis][0], "to": row[axis][1]}
+                            for axis in ("assessment", "implementation")
+                            if axis in row
+                        },
+                    }
+                    for row in changed
+                ],
+            },
+            ensure_ascii=False,
+            indent=2,
+        ).encode()
+    else:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(
+            [gettext("Comparison: %(from)s → %(to)s") % {"from": before.label, "to": after.label}]
+        )
+        writer.writerow([gettext("Filters: %(filters)s") % {"filters": "; ".join(filters) or "-"}])
+        writer.writerow([])
+        writer.writerow(
+            [
+                gettext("No."),
+                gettext("Assessment status before"),
+                gettext("Assessment status after"),
+                gettext("Implementation status before"),
+                gettext("Implementation status after"),
+            ]
+        )
+        for row in changed:
+            writer.writerow(
+                [_safe(row["code"])]
+                + [
+                    _safe(value)
+                    for axis in ("assessment", "implementation")
+                    for value in row.get(axis, ("", ""))
+                ]
+            )
+        body = ("\ufeff" + out.getvalue()).encode()
+    response = HttpResponse(body, content_type=COMPARE_FORMATS[extension])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return response
+
+
+#
+# Open data
+#
+
+
+@require_safe
+def open_data(request):
+    editions = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED))
+    for edition in editions:
+        edition.csv_url = reverse("recommendations:edition_export", args=[edition.slug, "csv"])
+        edition.json_url = reverse("recommendations:edition_export", args=[edition.slug, "json"])
+    return render(
+        request,
+        "recommendations/open_data.html",
+        {
+            "editions": editions,
+            "dictionary": data_dictionary(Vocabulary()),
+            "licence_name": licence()[0],
+            "licence_url": licence()[1],
+            "today": timezone.localdate(),
+        },
+    )
