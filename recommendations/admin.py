@@ -26,12 +26,14 @@ from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from recommendations import admin_import
+from recommendations.editions import publish_edition
 from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
     AssessmentStatus,
     ChangeSource,
     Cluster,
+    Edition,
     FocalPoint,
     ImplementationStatus,
     ImportColumnMapping,
@@ -707,3 +709,57 @@ class UserAdmin(DjangoUserAdmin):
 
 admin.site.unregister(User)
 admin.site.register(User, UserAdmin)
+
+
+#
+# Editions of the Matrix
+#
+
+
+class EditionForm(forms.ModelForm):
+    class Meta:
+        model = Edition
+        fields = ["title", "session", "slug", "note", "corrects"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:  # the add form (a published edition is shown read only)
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _(
+                "Part of its permanent URL, e.g. asp24. Empty: made from the session or the title."
+            )
+            self.fields["corrects"].queryset = Edition.objects.filter(kind=Edition.Kind.PUBLISHED)
+
+
+@admin.register(Edition)
+class EditionAdmin(admin.ModelAdmin):
+    """Publishing freezes the 384 records as they are now; a published edition can be
+    viewed, never changed or deleted (a correction is a new edition)."""
+
+    form = EditionForm
+    list_display = ["title", "slug", "session", "cutoff", "row_count", "published_by"]
+    list_select_related = ["session", "published_by"]
+    readonly_fields = ["cutoff", "row_count", "published_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(kind=Edition.Kind.PUBLISHED)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return obj.get_absolute_url()
+
+    def save_model(self, request, obj, form, change):
+        edition = publish_edition(
+            title=obj.title,
+            user=request.user,
+            session=obj.session,
+            slug=obj.slug,
+            note=obj.note,
+            corrects=obj.corrects,
+        )
+        obj.__dict__.update(edition.__dict__)

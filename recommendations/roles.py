@@ -32,6 +32,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "progressupdate": ("view", "review"),
         "progressupdateevent": ("view",),
         "focalpoint": ("view", "add", "change", "delete"),
+        "edition": ("view", "add"),
         "auth.user": ("view", "add", "change"),
         "auth.group": ("view",),
     },

@@ -347,7 +347,12 @@ def dashboard_page(request, source: RowSource, *, base: str = "", context=None):
     )
     counted = [s for s in statements if s.count is not None]
     latest_date = counted[0].date if counted else None
-    published = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session"))
+    # The trend and "since the last session" belong to the live dashboard only.
+    published = (
+        list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session"))
+        if source.is_live
+        else []
+    )
     return render(
         request,
         "recommendations/dashboard.html",
@@ -357,7 +362,7 @@ def dashboard_page(request, source: RowSource, *, base: str = "", context=None):
                 vocabulary, source.rows(), base=base, extra=source.params or None
             ),
             "trend": trend_charts(vocabulary, published) if published and source.is_live else [],
-            "since": since_last_session(published),
+            "since": since_last_session(published) if source.is_live else None,
             "headline": [s for s in counted if s.date == latest_date],
             "issued": next((s for s in counted if s.count == NUMBER_MAX), None),
             "statements": statements,

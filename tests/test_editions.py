@@ -1,0 +1,467 @@
+"""Editions of the Matrix, the state as of a date, comparisons, the trend, open data."""
+
+import datetime
+import json
+import random
+from collections import Counter
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db.models import ProtectedError
+from django.http import QueryDict
+from django.test import Client
+from django.utils import timezone
+
+from recommendations import editions
+from recommendations.filters import RecommendationFilterSet
+from recommendations.importer import apply_import, plan_import, read_sheet
+from recommendations.models import (
+    AssemblySession,
+    AssessmentStatus,
+    ChangeSource,
+    Edition,
+    EditionRow,
+    ImplementationStatus,
+    MandateHolder,
+    ProgressUpdate,
+    Recommendation,
+    Topic,
+)
+from recommendations.resources import RecommendationResource
+from recommendations.services import Assignment, recommendation_update
+from tests.conftest import assign
+from tests.test_import import csv_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def change(number, **changes):
+    recommendation_update(
+        Recommendation.objects.get(number=number),
+        changes=changes,
+        user=None,
+        reason="test",
+        source=ChangeSource.ADMIN,
+    )
+
+
+def implementation(key):
+    return ImplementationStatus.objects.get(key=key)
+
+
+def assessment(key):
+    return AssessmentStatus.objects.get(key=key)
+
+
+def frozen(edition):
+    """Every field of every row of ``edition``, with its mandate-holders and topics."""
+    rows = EditionRow.objects.filter(edition=edition).order_by("number")
+    return [
+        (
+            {f.attname: getattr(row, f.attname) for f in EditionRow._meta.concrete_fields},
+            sorted(row.assignments.values_list("mandate_holder_id", "role", "note", "is_demo")),
+            sorted(row.topics.values_list("pk", flat=True)),
+        )
+        for row in rows
+    ]
+
+
+@pytest.fixture
+def published(secretariat_user):
+    assign(14, "otp", also=["registry"])
+    change(14, implementation_status=implementation("in_progress"), text="The text as it was.")
+    change(15, topics=[Topic.objects.first()])
+    return editions.publish_edition(
+        title="Matrix as of ASP24",
+        user=secretariat_user,
+        session=AssemblySession.objects.get(number=24),
+    )
+
+
+def test_publishing_freezes_every_recommendation(published):
+    assert published.slug == "asp24"
+    assert published.row_count == 384
+    r14 = EditionRow.objects.get(edition=published, number=14)
+    assert r14.implementation_status.key == "in_progress"
+    assert r14.text == "The text as it was."
+    assert sorted(r14.assignments.values_list("mandate_holder__slug", flat=True)) == [
+        "otp",
+        "registry",
+    ]
+    assert EditionRow.objects.get(edition=published, number=15).topics.count() == 1
+
+
+def test_later_changes_never_change_a_published_edition(published, secretariat_user):
+    before = frozen(published)
+    change(14, implementation_status=implementation("implemented"), text="Rewritten.")
+    change(14, assignments=[Assignment(MandateHolder.objects.get(slug="bureau"))], topics=[])
+    change(20, assessment_status=assessment("positively_assessed"), public_remarks="New.")
+    # The import, too, writes the live records only.
+    content = csv_bytes([["No.", "Implementation status"], ["R15", "Implemented"]])
+    apply_import(plan_import("m.csv", read_sheet("m.csv", content)), user=secretariat_user)
+    assert Recommendation.objects.get(number=15).implementation_status.key == "implemented"
+    assert frozen(published) == before
+
+
+def test_a_published_edition_cannot_be_changed_or_deleted_in_code(published):
+    published.title = "Another title"
+    with pytest.raises(ValidationError):
+        published.save()
+    with pytest.raises(ValidationError):
+        published.delete()
+    row = EditionRow.objects.filter(edition=published).first()
+    row.text = "changed"
+    with pytest.raises(ValidationError):
+        row.save()
+    with pytest.raises(ValidationError):
+        EditionRow.objects.filter(edition=published).update(text="changed")
+    assert Edition.objects.get(pk=published.pk).title == "Matrix as of ASP24"
+
+
+def test_a_published_edition_cannot_be_changed_or_deleted_in_the_admin(
+    published, secretariat_client, admin_client
+):
+    change_url = f"/admin/recommendations/edition/{published.pk}/change/"
+    delete_url = f"/admin/recommendations/edition/{published.pk}/delete/"
+    for client in (secretariat_client, admin_client):
+        assert client.get(change_url).status_code == 200  # view only
+        assert client.post(change_url, {"title": "Changed"}).status_code == 403
+        assert client.post(delete_url, {"post": "yes"}).status_code == 403
+    assert Edition.objects.get(pk=published.pk).title == "Matrix as of ASP24"
+
+
+def test_the_secretariat_publishes_an_edition_in_the_admin(secretariat_client, secretariat_user):
+    change(30, implementation_status=implementation("implemented"))
+    response = secretariat_client.post(
+        "/admin/recommendations/edition/add/",
+        {"title": "Matrix as of ASP25", "slug": "", "note": "Circulated on 1 December."},
+    )
+    assert response.status_code == 302
+    edition = Edition.objects.get(title="Matrix as of ASP25")
+    assert edition.published_by == secretariat_user
+    assert edition.slug == "matrix-as-of-asp25"
+    assert edition.row_count == 384
+    assert EditionRow.objects.get(edition=edition, number=30).implementation_status.key == (
+        "implemented"
+    )
+
+
+def test_a_correction_is_a_new_edition(published, secretariat_user):
+    correction = editions.publish_edition(
+        title="Matrix as of ASP24 (corrected)",
+        user=secretariat_user,
+        session=published.session,
+        corrects=published,
+    )
+    assert correction.slug == "asp24-2"
+    page = Client().get("/editions/asp24/").content.decode()
+    assert "Corrected by" in page
+    assert "/editions/asp24-2/" in page
+
+
+def test_the_edition_pages_read_the_frozen_rows(published):
+    change(14, implementation_status=implementation("implemented"))
+    client = Client()
+    page = client.get("/editions/asp24/?implementation=in_progress")
+    assert page.status_code == 200
+    assert [row.number for row in page.context["rows"]] == [14]
+    assert "Matrix as of ASP24" in page.content.decode()
+    assert "Cite as" in page.content.decode()
+    live = client.get("/matrix/?implementation=in_progress")
+    assert [row.number for row in live.context["rows"]] == []
+    # Its downloads, charts and list.
+    csv_text = client.get("/editions/asp24.csv?mandate_holder=otp").content.decode("utf-8-sig")
+    assert "R14" in csv_text
+    assert "R15" not in csv_text
+    charts = client.get("/editions/asp24/progress/")
+    segment_urls = [s.url for c in charts.context["charts"] for b in c.bars for s in b.segments]
+    assert all(url.startswith("/editions/asp24/?") for url in segment_urls)
+    assert "/editions/asp24/" in client.get("/editions/").content.decode()
+
+
+def test_an_edition_chart_segment_counts_what_its_link_lists(published):
+    charts = Client().get("/editions/asp24/progress/").context["charts"]
+    rows = editions.RowSource(edition=published).rows()
+    for chart in charts:
+        for bar in chart.bars:
+            for segment in bar.segments:
+                query = QueryDict(segment.url.split("?", 1)[1])
+                assert RecommendationFilterSet(query, queryset=rows).qs.count() == segment.count
+
+
+def test_reconstructions_and_unknown_editions_are_not_public(published):
+    old = editions.as_of(timezone.localdate() - datetime.timedelta(days=3))
+    client = Client()
+    assert client.get(f"/editions/{old.slug}/").status_code == 404
+    assert client.get("/editions/nothing/").status_code == 404
+    assert old.slug not in client.get("/editions/").content.decode()
+
+
+#
+# As of a date
+#
+
+
+def at(day: datetime.date, hour: int = 12):
+    moment = datetime.datetime.combine(day, datetime.time(hour), tzinfo=datetime.UTC)
+    return mock.patch("simple_history.models.timezone.now", return_value=moment)
+
+
+@pytest.fixture
+def scripted_history():
+    """R14 and R15, changed on known past days (the reference data was loaded today)."""
+    today = timezone.localdate()
+    day1, day2, day3 = (today - datetime.timedelta(days=n) for n in (30, 20, 10))
+    with at(day1):
+        change(14, implementation_status=implementation("not_started"))
+    with at(day2):
+        change(14, implementation_status=implementation("in_progress"))
+        change(15, implementation_status=implementation("not_started"))
+    with at(day3, hour=23):
+        change(14, implementation_status=implementation("implemented"))
+    return day1, day2, day3
+
+
+def statuses(day):
+    source = editions.source_for_day(day.isoformat())
+    return dict(source.rows().values_list("number", "implementation_status__key")), source.warnings
+
+
+def test_the_state_as_of_a_date_is_read_from_the_history(scripted_history):
+    day1, day2, day3 = scripted_history
+    assert statuses(day1 - datetime.timedelta(days=1))[0] == {}
+    assert statuses(day1)[0] == {14: "not_started"}
+    assert statuses(day2)[0] == {14: "in_progress", 15: "not_started"}
+    assert statuses(day3 - datetime.timedelta(days=1))[0] == {14: "in_progress", 15: "not_started"}
+    assert statuses(day3)[0] == {14: "implemented", 15: "not_started"}  # 23:00 is still day 3
+
+
+def test_a_date_before_the_first_record_says_so(scripted_history):
+    day1, _day2, _day3 = scripted_history
+    _rows, warnings = statuses(day1 - datetime.timedelta(days=1))
+    assert any("Nothing was recorded in the tracker before" in w for w in warnings)
+    assert statuses(day1)[1] == []
+
+
+def test_the_matrix_and_dashboard_as_of_a_date(scripted_history):
+    _day1, day2, _day3 = scripted_history
+    client = Client()
+    page = client.get(f"/matrix/?as_of={day2.isoformat()}&implementation=in_progress")
+    assert [row.number for row in page.context["rows"]] == [14]
+    text = page.content.decode()
+    assert "reconstructed from the tracker" in text
+    assert f'name="as_of" value="{day2.isoformat()}"' in text  # kept by the filter form
+    download = client.get(f"/matrix.csv?as_of={day2.isoformat()}&implementation=in_progress")
+    assert "R14" in download.content.decode("utf-8-sig")
+    dashboard = client.get(f"/?as_of={day2.isoformat()}")
+    urls = [s.url for c in dashboard.context["charts"] for b in c.bars for s in b.segments]
+    assert all(f"as_of={day2.isoformat()}" in url for url in urls)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("yesterday", "is not a date"), ("2999-01-01", "is in the future")],
+)
+def test_a_bad_as_of_date_is_named_and_the_live_state_shown(value, message):
+    page = Client().get(f"/matrix/?as_of={value}")
+    assert page.status_code == 200
+    assert message in page.content.decode()
+    assert page.context["source"].is_live
+
+
+def test_a_reconstruction_is_made_once_and_kept(scripted_history):
+    _day1, day2, _day3 = scripted_history
+    first = editions.as_of(day2)
+    assert editions.as_of(day2).pk == first.pk
+    assert Edition.objects.filter(kind=Edition.Kind.AS_OF).count() == 1
+
+
+#
+# Comparison
+#
+
+
+def brute_force(before_rows, after_rows, numbers):
+    before = {row.number: row for row in before_rows}
+    counts = {"assessment": Counter(), "implementation": Counter()}
+    for row in after_rows:
+        if row.number not in numbers:
+            continue
+        old = before.get(row.number)
+        for axis in counts:
+            counts[axis][
+                getattr(old, f"{axis}_status_id") if old else None,
+                getattr(row, f"{axis}_status_id"),
+            ] += 1
+    return counts
+
+
+@pytest.fixture
+def two_editions(secretariat_user):
+    rng = random.Random(5)
+    impl = [*list(ImplementationStatus.objects.all()), None]
+    assess = [*list(AssessmentStatus.objects.all()), None]
+    holders = list(MandateHolder.objects.all())
+    for number in rng.sample(range(1, 385), 120):
+        change(
+            number,
+            implementation_status=rng.choice(impl),
+            assessment_status=rng.choice(assess),
+            assignments=[Assignment(rng.choice(holders))],
+        )
+    first = editions.publish_edition(title="First", user=secretariat_user, slug="first")
+    for number in rng.sample(range(1, 385), 150):
+        change(number, implementation_status=rng.choice(impl), assessment_status=rng.choice(assess))
+    second = editions.publish_edition(title="Second", user=secretariat_user, slug="second")
+    return first, second
+
+
+@pytest.mark.parametrize("query", ["", "cluster=I", "mandate_holder=otp", "implementation=none"])
+def test_comparison_counts_equal_a_brute_force_recount(two_editions, query):
+    first, second = two_editions
+    before, after = editions.RowSource(first), editions.RowSource(second)
+    filterset = RecommendationFilterSet(QueryDict(query), queryset=after.rows())
+    numbers = set(filterset.qs.values_list("number", flat=True))
+    result = editions.compare(before, after, filterset.qs)
+    expected = brute_force(before.rows(), after.rows(), numbers)
+    assert result.transitions == expected
+    moved = {
+        row.number
+        for row in after.rows()
+        if row.number in numbers
+        and any(
+            getattr(row, f"{axis}_status_id")
+            != getattr(before.rows().get(number=row.number), f"{axis}_status_id")
+            for axis in ("assessment", "implementation")
+        )
+    }
+    assert {row["number"] for row in result.changed} == moved
+
+
+def test_the_comparison_page_and_its_downloads(two_editions, dora, secretariat_user):
+    _first, _second = two_editions
+    client = Client()
+    page = client.get("/compare/?from=first&to=second&cluster=I")
+    assert page.status_code == 200
+    changed = page.context["changed"]
+    tables = page.context["tables"]
+    assert sum(t["moved"] for t in tables) >= len(changed) > 0
+    data = json.loads(client.get("/compare.json?from=first&to=second&cluster=I").content)
+    assert [row["code"] for row in data["changed"]] == [row["code"] for row in changed]
+    csv_text = client.get("/compare.csv?from=first&to=second&cluster=I").content.decode("utf-8-sig")
+    assert all(row["code"] in csv_text for row in changed)
+    # Against now, and against a bad value.
+    assert client.get("/compare/?from=first&to=live").status_code == 200
+    bad = client.get("/compare/?from=nothing").content.decode()
+    assert "is neither a published edition, a date nor" in bad
+
+
+def test_updates_published_between_two_moments_are_listed(two_editions, dora, secretariat_user):
+    from recommendations import reporting
+    from tests.test_reporting import submitted_update
+
+    _first, _second = two_editions
+    update = submitted_update(dora, action_taken="Between the editions.")
+    reporting.accept_update(update, user=secretariat_user, publish=True)
+    page = Client().get("/compare/?from=first&to=live")
+    assert [u.pk for u in page.context["updates"]] == [update.pk]
+    assert "Between the editions." in page.content.decode()
+
+
+#
+# Dashboard, open data, query counts
+#
+
+
+def test_the_trend_chart_counts_each_edition(two_editions):
+    first, second = two_editions
+    page = Client().get("/")
+    trend = page.context["trend"]
+    assert [bar.label for bar in trend[0].bars] == ["First", "Second"]
+    for chart, axis in zip(trend, ("assessment", "implementation"), strict=True):
+        for bar, edition in zip(chart.bars, (first, second), strict=True):
+            counts = Counter(
+                EditionRow.objects.filter(edition=edition).values_list(
+                    f"{axis}_status__key", flat=True
+                )
+            )
+            assert {s.label: s.count for s in bar.segments if s.count} == {
+                (s.label): counts[key]
+                for key, s in (
+                    (seg.url.split(f"{axis}=")[1], seg) for seg in bar.segments if seg.count
+                )
+                for key in [None if key == "none" else key]
+            }
+    assert 'href="/editions/first/"' in page.content.decode()
+
+
+def test_since_the_last_session_is_one_click_from_the_dashboard():
+    page = Client().get("/").content.decode()
+    # ASP23 (2 to 6 December 2024) is the last session with dates; no edition of it exists.
+    assert "What moved since ASP23" in page
+    assert "/compare/?from=2024-12-01&amp;to=live" in page
+
+
+def test_the_open_data_page_documents_every_public_column(published):
+    page = Client().get("/open-data/")
+    keys = [column.key for column in page.context["dictionary"]]
+    resource = RecommendationResource(internal=False)
+    assert keys == resource.keys
+    assert "internal_remarks" not in keys
+    text = page.content.decode()
+    assert "CC BY 4.0" in text
+    assert "/editions/asp24.csv" in text
+    assert "positively_assessed" in text
+
+
+def test_edition_and_comparison_pages_take_a_fixed_number_of_queries(
+    two_editions, django_assert_num_queries
+):
+    client = Client()
+    # The edition and its corrections, then the Matrix's 12 queries (6 vocabularies, 3 facet
+    # counts, rows, owners, the demo banner), whatever the filters and the page size.
+    with django_assert_num_queries(14):
+        client.get("/editions/second/")
+    with django_assert_num_queries(14):
+        client.get("/editions/second/?cluster=I&sort=-implementation&per_page=400")
+    # The two editions, the editions offered, 6 vocabularies, the rows and their statuses
+    # before, the updates in between, the demo banner.
+    with django_assert_num_queries(12):
+        client.get("/compare/?from=first&to=second")
+    with django_assert_num_queries(12):
+        client.get("/compare/?from=first&to=second&mandate_holder=otp")
+
+
+def test_the_matrix_as_of_a_day_takes_a_fixed_number_of_queries(
+    scripted_history, django_assert_num_queries
+):
+    day = scripted_history[2].isoformat()
+    client = Client()
+    client.get(f"/matrix/?as_of={day}")  # makes the reconstruction, once
+    # The reconstruction and the first record's date, then the Matrix's 12 queries.
+    with django_assert_num_queries(14):
+        client.get(f"/matrix/?as_of={day}")
+    with django_assert_num_queries(14):
+        client.get(f"/matrix/?as_of={day}&implementation=implemented&sort=-changed")
+
+
+def test_reconstructions_are_pruned(monkeypatch):
+    monkeypatch.setattr(editions, "AS_OF_KEPT", 2)
+    today = timezone.localdate()
+    made = [editions.as_of(today - datetime.timedelta(days=n)) for n in (5, 4, 3)]
+    kept = set(Edition.objects.filter(kind=Edition.Kind.AS_OF).values_list("pk", flat=True))
+    assert kept == {made[1].pk, made[2].pk}
+
+
+def test_an_update_is_frozen_with_the_edition(published, dora, secretariat_user):
+    from recommendations import reporting
+    from tests.test_reporting import submitted_update
+
+    update = submitted_update(dora, action_taken="Before the edition.")
+    reporting.accept_update(update, user=secretariat_user, publish=True)
+    second = editions.publish_edition(title="Later", user=secretariat_user, slug="later")
+    assert EditionRow.objects.get(edition=second, number=14).latest_update == update
+    assert EditionRow.objects.get(edition=published, number=14).latest_update is None
+    with pytest.raises(ProtectedError):  # an edition keeps the updates it froze
+        ProgressUpdate.objects.filter(pk=update.pk).delete()
