@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from recommendations.demo import demo_seed
+from recommendations.editions import publish_edition
 from recommendations.filters import RecommendationFilterSet
 from recommendations.models import (
     AssessmentStatus,
@@ -331,11 +332,16 @@ def test_charts_are_svg_with_text_labels_and_a_data_table(client):
 
 def test_the_dashboard_takes_a_fixed_number_of_queries(client, django_assert_num_queries):
     # clusters, both status lists, mandate-holders, two grouped counts, the recorded counts,
-    # the statements and the demo banner.
-    with django_assert_num_queries(9):
+    # the statements, the published editions, the last session and the demo banner.
+    with django_assert_num_queries(11):
         client.get("/")
     demo_seed()
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
+        client.get("/")
+    # With editions: + one grouped count for the trend charts, whatever their number.
+    for number in range(3):
+        publish_edition(title=f"Edition {number}", user=None, slug=f"e{number}")
+    with django_assert_num_queries(12):
         client.get("/")
 
 
