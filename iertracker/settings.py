@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "recommendations",
 ]
 
@@ -145,6 +148,37 @@ OPEN_DATA_LICENCE = os.environ.get("OPEN_DATA_LICENCE", "CC BY 4.0")
 OPEN_DATA_LICENCE_URL = os.environ.get(
     "OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
 )
+
+# The public JSON API (/api/, recommendations/api.py): read-only, JSON only, throttled per IP
+# (anonymous) or per account (signed in; the session only sets the rate, never the answers).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "1000/hour"),
+        "user": os.environ.get("API_USER_RATE", "5000/hour"),
+    },
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IER Tracker API",
+    "DESCRIPTION": (
+        "Read-only public data of the 384 recommendations of the Independent Expert Review of "
+        "the ICC: the Matrix's rows and filters, vocabularies, mandate-holders, published "
+        "editions and each recommendation's published history. No authentication; labels in "
+        "the request's language (Accept-Language: en or fr)."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "AUTHENTICATION_WHITELIST": [],  # nothing to authenticate: the schema names no scheme
+    # Swagger UI from the site's static files (drf-spectacular-sidecar), never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+}
 
 # Accounts: Django's own views under /accounts/ (log in, log out, password change and reset).
 LOGIN_URL = "login"

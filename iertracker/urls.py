@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # Log in, log out, password change and reset: Django's own views, the site's templates.
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/", include("recommendations.api")),  # the public JSON API, read-only
     path("", include("recommendations.urls")),
 ]

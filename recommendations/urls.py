@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from recommendations import edition_views, reporting_views, views
+from recommendations import edition_views, feeds, reporting_views, views
 from recommendations.exports import FORMATS
 
 
@@ -73,4 +73,17 @@ urlpatterns = [
     path("reporting/review/", reporting_views.review_queue, name="review_queue"),
     path("reporting/review/<int:pk>/", reporting_views.review, name="review"),
     path("reporting/overview/", reporting_views.overview, name="overview"),
+    # Atom feeds
+    path("feeds/changes.atom", feeds.changes_feed, name="changes_feed"),
+    path("matrix/feed.atom", feeds.matrix_feed, name="matrix_feed"),
+    path(
+        "recommendations/<str:code>/feed.atom",
+        feeds.recommendation_feed,
+        name="recommendation_feed",
+    ),
+    path(
+        "mandate-holders/<slug:slug>/feed.atom",
+        feeds.mandate_holder_feed,
+        name="mandate_holder_feed",
+    ),
 ]

@@ -7,6 +7,7 @@ that is rolled back, so every test starts from exactly the reference data.
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.utils import translation
 
 from recommendations.models import FocalPoint, MandateAssignment, MandateHolder, Recommendation
@@ -27,6 +28,14 @@ def _english_to_start_with():
     translation.activate("en")
     yield
     translation.activate("en")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The API's throttle counts live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

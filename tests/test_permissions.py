@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from recommendations import reporting
+from recommendations import editions, reporting
 from recommendations.models import (
     FocalPoint,
     MandateHolder,
@@ -90,7 +90,76 @@ MATRIX = [
         (),
     ),
     ("recommendations:None", "/recommendations/", every(302), every(302), {}, ()),
+    # Editions, comparisons, open data, feeds: public, read only.
+    ("recommendations:editions", "/editions/", every(200), every(405), {}, ()),
+    ("recommendations:edition", "/editions/asp24/", every(200), every(405), {}, ()),
+    (
+        "recommendations:edition_progress",
+        "/editions/asp24/progress/",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
+    ("recommendations:edition_export", "/editions/asp24.csv", every(200), every(405), {}, ()),
+    ("recommendations:compare", "/compare/?from=asp24&to=live", every(200), every(405), {}, ()),
+    ("recommendations:compare_export", "/compare.json?from=asp24", every(200), every(405), {}, ()),
+    ("recommendations:open_data", "/open-data/", every(200), every(405), {}, ()),
+    ("recommendations:changes_feed", "/feeds/changes.atom", every(200), every(405), {}, ()),
+    ("recommendations:matrix_feed", "/matrix/feed.atom?cluster=I", every(200), every(405), {}, ()),
+    (
+        "recommendations:recommendation_feed",
+        "/recommendations/R14/feed.atom",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
+    (
+        "recommendations:mandate_holder_feed",
+        "/mandate-holders/otp/feed.atom",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
     ("set_language", "/i18n/setlang/", every(302), every(302), {"language": "fr", "next": "/"}, ()),
+    # The read-only JSON API.
+    ("api:root", "/api/", every(302), every(405), {}, ()),
+    ("api:index", "/api/v1/", every(200), every(405), {}, ()),
+    ("api:recommendations", "/api/v1/recommendations/?cluster=I", every(200), every(405), {}, ()),
+    ("api:recommendation", "/api/v1/recommendations/R14/", every(200), every(405), {}, ()),
+    (
+        "api:recommendation-history",
+        "/api/v1/recommendations/R14/history/",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
+    ("api:vocabularies", "/api/v1/vocabularies/", every(200), every(405), {}, ()),
+    ("api:mandate-holders", "/api/v1/mandate-holders/", every(200), every(405), {}, ()),
+    ("api:mandate-holder", "/api/v1/mandate-holders/otp/", every(200), every(405), {}, ()),
+    ("api:editions", "/api/v1/editions/", every(200), every(405), {}, ()),
+    ("api:edition", "/api/v1/editions/asp24/", every(200), every(405), {}, ()),
+    (
+        "api:edition-recommendations",
+        "/api/v1/editions/asp24/recommendations/?implementation=none",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
+    (
+        "api:edition-recommendation",
+        "/api/v1/editions/asp24/recommendations/R14/",
+        every(200),
+        every(405),
+        {},
+        (),
+    ),
+    ("api:schema", "/api/schema/", every(200), every(405), {}, ()),
+    ("api:docs", "/api/docs/", every(200), every(405), {}, ()),
     # Accounts: Django's own views.
     (
         "login",
@@ -265,6 +334,7 @@ def world(dora, erik, secretariat_user):
         "secretariat": secretariat_user,
         "superuser": root,
     }
+    editions.publish_edition(title="Matrix as of ASP24", user=secretariat_user, slug="asp24")
     values = {
         "draft": update(False).pk,
         "submitted": update(True).pk,
