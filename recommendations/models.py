@@ -1112,7 +1112,7 @@ class Edition(models.Model):
         _("permanent address"),
         max_length=60,
         unique=True,
-        help_text=_("Part of its URL: /editions/<address>/, e.g. asp24."),
+        help_text=_("Part of its URL, e.g. asp24 for /editions/asp24/."),
     )
     title = models.CharField(_("title"), max_length=200, help_text=_("e.g. Matrix as of ASP24"))
     session = models.ForeignKey(

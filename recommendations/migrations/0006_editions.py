@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('kind', models.CharField(choices=[('published', 'Published edition'), ('as_of', 'Reconstruction as of a date')], editable=False, max_length=10, verbose_name='kind')),
-                ('slug', models.SlugField(help_text='Part of its URL: /editions/<address>/, e.g. asp24.', max_length=60, unique=True, verbose_name='permanent address')),
+                ('slug', models.SlugField(help_text='Part of its URL, e.g. asp24 for /editions/asp24/.', max_length=60, unique=True, verbose_name='permanent address')),
                 ('title', models.CharField(help_text='e.g. Matrix as of ASP24', max_length=200, verbose_name='title')),
                 ('cutoff', models.DateTimeField(editable=False, verbose_name='state as of')),
                 ('as_of_date', models.DateField(blank=True, null=True, unique=True, verbose_name='as of the end of')),
