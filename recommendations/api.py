@@ -57,6 +57,7 @@ from recommendations.models import (
     MandateHolder,
     Recommendation,
 )
+from recommendations.views import _page
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 400
@@ -207,22 +208,6 @@ def _page_size(raw: str | None, warnings: list[str]) -> int:
         % {"value": raw[:20], "default": size}
     )
     return size
-
-
-def _page(paginator: Paginator, raw: str | None, warnings: list[str]):
-    if raw is None or raw == "":
-        return paginator.page(1)
-    number = int(raw) if raw.isdigit() else None
-    if number is None or number < 1:
-        warnings.append(gettext("Page “%(value)s” is not a page number.") % {"value": raw[:20]})
-        return paginator.page(1)
-    if number > paginator.num_pages:
-        warnings.append(
-            gettext("There is no page %(number)s; showing the last page, %(last)s.")
-            % {"number": raw[:20], "last": paginator.num_pages}
-        )
-        return paginator.page(paginator.num_pages)
-    return paginator.page(number)
 
 
 def _number(code: str) -> int:
