@@ -444,15 +444,15 @@ def test_the_feeds_only_read(client):
 
 
 @pytest.mark.parametrize(
-    ("page", "url"),
+    ("path", "url"),
     [
         ("/", "/feeds/changes.atom"),
         ("/recommendations/R14/", "/recommendations/R14/feed.atom"),
         ("/mandate-holders/otp/", "/mandate-holders/otp/feed.atom"),
     ],
 )
-def test_each_page_announces_its_feed(client, page, url):
-    content = client.get(page).content.decode()
+def test_each_page_announces_its_feed(client, path, url):
+    content = client.get(path).content.decode()
     head = content[: content.index("</head>")]
     assert re.search(
         rf'<link rel="alternate" type="application/atom\+xml" title="[^"]+" href="{url}">', head

@@ -41,8 +41,13 @@ def _is_e2e(item: pytest.Item) -> bool:
     return E2E_DIR in Path(item.path).resolve().parents
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """Run the browser tests last; skip them (with the reason) when Chromium is absent."""
+    """Run the browser tests last; skip them (with the reason) when Chromium is absent.
+
+    After pytest-django's own ordering (``trylast``): their flush empties the database, so no
+    other test may follow them, whatever pytest-django thinks of its fixtures.
+    """
     e2e = [item for item in items if _is_e2e(item)]
     if not e2e:
         return
