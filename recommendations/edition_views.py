@@ -49,7 +49,8 @@ def edition_list(request):
         Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session", "corrects")
     )
     # Each edition with the one before it, for "what moved since the previous edition".
-    for edition, previous in zip(editions, [*editions[1:], None], strict=True):
+    for index, edition in enumerate(editions):
+        previous = editions[index + 1] if index + 1 < len(editions) else None
         edition.previous = previous
         edition.downloads = _downloads("recommendations:edition_export", [edition.slug])
     return render(request, "recommendations/edition_list.html", {"editions": editions})

@@ -465,3 +465,9 @@ def test_an_update_is_frozen_with_the_edition(published, dora, secretariat_user)
     assert EditionRow.objects.get(edition=published, number=14).latest_update is None
     with pytest.raises(ProtectedError):  # an edition keeps the updates it froze
         ProgressUpdate.objects.filter(pk=update.pk).delete()
+
+
+def test_the_editions_page_before_any_is_published():
+    page = Client().get("/editions/")
+    assert page.status_code == 200
+    assert "No edition has been published yet." in page.content.decode()
