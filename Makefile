@@ -7,11 +7,12 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 
 .DEFAULT_GOAL := help
-.PHONY: help install setup run test lint format check ci clean
+.PHONY: help install setup run serve test lint format check ci clean
 
 help:
 	@echo "make run     set up (venv, install, migrate, reference data, demo data, local accounts) and serve http://127.0.0.1:8000/"
 	@echo "make test    the same set-up, then the whole test suite"
+	@echo "make serve   the production configuration on this machine: gunicorn on PostgreSQL, http://127.0.0.1:8001/"
 	@echo "make lint    ruff check + ruff format --check + makemigrations --check + manage.py check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make ci      what CI runs (.ci/run): tests on SQLite and PostgreSQL, lint"
@@ -46,6 +47,19 @@ setup: install
 run: setup
 	$(MANAGE) runserver 127.0.0.1:8000
 
+# The production configuration (DEBUG off) on this machine, over plain HTTP: PostgreSQL,
+# gunicorn (WEB_CONCURRENCY workers, default 2), hashed and compressed static files. The
+# secret key is made once into .secret_key (git-ignored). README, "Deployment".
+SERVE_DATABASE_URL ?= postgres://iertracker:iertracker@127.0.0.1:5432/iertracker
+serve: install
+	@test -s .secret_key || $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > .secret_key
+	DEBUG=0 SECRET_KEY="$$(cat .secret_key)" ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost}" \
+	DATABASE_URL="$${DATABASE_URL:-$(SERVE_DATABASE_URL)}" \
+	SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0 SECURE_HSTS_SECONDS=0 \
+	sh -c '$(MANAGE) migrate --no-input && $(MANAGE) load_reference_data && \
+	  $(MANAGE) collectstatic --no-input -v 0 && \
+	  exec $(VENV)/bin/gunicorn -c iertracker/gunicorn.conf.py iertracker.wsgi'
+
 test: setup
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -63,4 +77,4 @@ ci:
 	.ci/run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 staticfiles .secret_key

@@ -1,0 +1,22 @@
+"""gunicorn's settings for production, all from the environment (make serve; README, Deployment).
+
+gunicorn -c iertracker/gunicorn.conf.py iertracker.wsgi
+"""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8001")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+graceful_timeout = 30
+# The reverse proxy's address, trusted for X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Access log on stdout, one JSON object per line like the application's logs.
+accesslog = "-"
+errorlog = "-"
+access_log_format = (
+    '{"time": "%(t)s", "logger": "access", "remote": "%(h)s", "method": "%(m)s",'
+    ' "path": "%(U)s", "query": "%(q)s", "status": %(s)s, "bytes": "%(B)s",'
+    ' "duration_ms": %(M)s, "user_agent": "%(a)s"}'
+)
