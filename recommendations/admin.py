@@ -51,8 +51,10 @@ from recommendations.roles import GROUP_PERMISSIONS
 from recommendations.services import (
     UPDATABLE_FIELDS,
     Assignment,
+    current_version,
     recommendation_update,
     recommendations_bulk_update,
+    refuse_if_changed_since,
 )
 
 REASON_HELP = _("Kept in the history with your name and the date. Required.")
@@ -82,15 +84,26 @@ class RecommendationForm(forms.ModelForm):
         help_text=REASON_HELP,
     )
 
+    # The record's version when the form was opened (optimistic locking: see clean()).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Recommendation
         fields = [*UPDATABLE_FIELDS, "topics"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = current_version(self.instance)
 
     def clean(self):
         cleaned = super().clean()
         section, cluster = cleaned.get("section"), cleaned.get("cluster")
         if section and cluster is None:
             cleaned["cluster"] = section.cluster
+        # Someone saved the record after this form was opened: say what changed, save nothing.
+        if self.instance.pk and cleaned.get("version") is not None:
+            refuse_if_changed_since(self.instance, cleaned["version"])
         return cleaned
 
 
@@ -252,7 +265,7 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             },
         ),
         (_("Remarks"), {"fields": ["public_remarks", "internal_remarks"]}),
-        (_("This change"), {"fields": ["change_reason"]}),
+        (_("This change"), {"fields": ["change_reason", "version"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     history_list_display = ["via"]
@@ -396,6 +409,7 @@ class RecommendationAdmin(SimpleHistoryAdmin):
             user=request.user,
             reason=reason,
             source=ChangeSource.ADMIN,
+            expected_version=form.cleaned_data.get("version"),
         )
         if changed:
             labels = ", ".join(

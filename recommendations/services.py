@@ -92,6 +92,7 @@ def recommendation_update(
     reason: str,
     source: str,
     progress_update=None,
+    expected_version: int | None = None,
 ) -> list[str]:
     """Apply ``changes`` to one recommendation and record them; return the changed field names.
 
@@ -106,6 +107,10 @@ def recommendation_update(
 
     ``progress_update``: the focal point's update the change applies, kept on the history
     record (``ChangeSource.UPDATE``).
+
+    ``expected_version``: the record's version (``current_version``) when the person opened
+    it. If someone changed it since, nothing is written and a ValidationError says what
+    changed: two people can never silently overwrite each other.
     """
     reason = _require_reason(reason)
     unknown = set(changes) - set(UPDATABLE_FIELDS) - {"topics", "assignments"}
@@ -118,6 +123,8 @@ def recommendation_update(
     pk = recommendation.pk if isinstance(recommendation, Recommendation) else recommendation
     with transaction.atomic():
         current = Recommendation.objects.select_for_update().get(pk=pk)
+        if expected_version is not None:
+            refuse_if_changed_since(current, expected_version)
         changed = [
             name
             for name in UPDATABLE_FIELDS
@@ -239,3 +246,61 @@ def _assignment_rows(
         )
         for key, a in rows.items()
     ]
+
+
+def current_version(recommendation: Recommendation | int) -> int:
+    """The id of the recommendation's latest history record: its version for optimistic
+    locking (0 when it has none)."""
+    pk = recommendation.pk if isinstance(recommendation, Recommendation) else recommendation
+    latest = (
+        Recommendation.history.filter(id=pk)
+        .order_by("-history_id")
+        .values_list("history_id", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
+def changes_since(recommendation: Recommendation, version: int) -> list[str]:
+    """What was changed after ``version``: one line per later history record."""
+    records = list(
+        recommendation.history.filter(history_id__gt=version)
+        .select_related("history_user")
+        .order_by("history_id")
+    )
+    lines = []
+    for record in records:
+        previous = record.prev_record
+        fields = (
+            sorted(change.field for change in record.diff_against(previous).changes)
+            if previous is not None
+            else []
+        )
+        labels = ", ".join(
+            str(Recommendation._meta.get_field(name).verbose_name) for name in fields
+        )
+        lines.append(
+            _("%(when)s by %(who)s: %(fields)s (%(reason)s)")
+            % {
+                "when": timezone.localtime(record.history_date).strftime("%Y-%m-%d %H:%M"),
+                "who": record.history_user or _("an automatic path"),
+                "fields": labels or _("no field"),
+                "reason": record.history_change_reason or "",
+            }
+        )
+    return lines
+
+
+def refuse_if_changed_since(recommendation: Recommendation, version: int) -> None:
+    if current_version(recommendation) != version:
+        raise ValidationError(
+            _(
+                "%(code)s was changed by someone else after you opened it, so your changes were "
+                "not saved: %(changes)s. Open it again to see the current record, then make "
+                "your changes."
+            )
+            % {
+                "code": recommendation.code,
+                "changes": "; ".join(changes_since(recommendation, version)),
+            }
+        )

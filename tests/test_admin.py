@@ -484,3 +484,57 @@ def make_dora():
 
     assign(14, "otp")
     return make_user("dora", groups=[FOCAL_POINT], holders=["otp"])
+
+
+#
+# Two people editing the same recommendation
+#
+
+
+def test_the_second_of_two_concurrent_edits_is_refused_and_says_what_changed(secretariat_user, rec):
+    from django.test import Client
+
+    from tests.conftest import make_user
+
+    alice, bob = Client(), Client()
+    alice.force_login(secretariat_user)
+    bob.force_login(make_user("bob2", is_staff=True, groups=[SECRETARIAT]))
+    # Both open R14.
+    alice_form = form_data(alice.get(change_url(rec(14))))
+    bob_form = form_data(bob.get(change_url(rec(14))))
+    assert alice_form["version"] == bob_form["version"]
+    # Alice saves first.
+    alice_form.update(public_remarks="Alice's remark.", change_reason="Alice's reason")
+    assert alice.post(change_url(rec(14)), alice_form).status_code == 302
+    # Bob's save, from the form he opened before, is refused and changes nothing.
+    bob_form.update(public_remarks="Bob's remark.", change_reason="Bob's reason")
+    response = bob.post(change_url(rec(14)), bob_form)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "was changed by someone else after you opened it" in page
+    assert "alice" in page
+    assert "Public remarks" in page
+    assert rec(14).public_remarks == "Alice's remark."
+    # Opened again, his form carries the new version and saves.
+    bob_form = form_data(bob.get(change_url(rec(14))))
+    bob_form.update(public_remarks="Bob's remark.", change_reason="Bob's reason")
+    assert bob.post(change_url(rec(14)), bob_form).status_code == 302
+    assert rec(14).public_remarks == "Bob's remark."
+
+
+def test_the_service_refuses_a_stale_version(secretariat_user, rec):
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from recommendations.services import current_version
+
+    opened = current_version(rec(14))
+    recommendation_update(
+        rec(14), changes={"public_remarks": "First."}, user=secretariat_user, reason="r",
+        source=ChangeSource.ADMIN, expected_version=opened,
+    )  # fmt: skip
+    with pytest.raises(DjangoValidationError, match="changed by someone else"):
+        recommendation_update(
+            rec(14), changes={"public_remarks": "Second."}, user=secretariat_user, reason="r",
+            source=ChangeSource.ADMIN, expected_version=opened,
+        )  # fmt: skip
+    assert rec(14).public_remarks == "First."

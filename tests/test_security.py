@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
+from tests.conftest import make_user
+
 pytestmark = pytest.mark.django_db
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -47,3 +49,41 @@ def test_the_api_docs_page_uses_the_stylesheet_not_an_inline_style():
     page = Client().get("/api/docs/").content.decode()
     assert "<style" not in page
     assert "api-docs" in page
+
+
+def test_password_guessing_is_locked_out(dora):
+    client = Client()
+    for _attempt in range(4):
+        response = client.post("/accounts/login/", {"username": "dora", "password": "guess"})
+        assert response.status_code == 200
+    # The fifth failure locks the account from this address...
+    response = client.post("/accounts/login/", {"username": "dora", "password": "guess"})
+    assert response.status_code == 429
+    # ...and even the right password is refused now, with a page that says why.
+    response = client.post("/accounts/login/", {"username": "dora", "password": "pw"})
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not locked.
+    make_user("erin")
+    other = client.post("/accounts/login/", {"username": "erin", "password": "pw"})
+    assert other.status_code == 302
+
+
+def test_the_admin_login_is_throttled_too(admin_user):
+    client = Client()
+    for _attempt in range(5):
+        client.post("/admin/login/", {"username": "admin", "password": "guess"})
+    response = client.post("/admin/login/", {"username": "admin", "password": "password"})
+    assert response.status_code == 429
+
+
+def test_passwords_need_twelve_characters(dora):
+    client = Client()
+    client.force_login(dora)
+    response = client.post(
+        "/accounts/password_change/",
+        {"old_password": "pw", "new_password1": "Short-pw-1", "new_password2": "Short-pw-1"},
+    )
+    assert response.status_code == 200
+    assert "at least 12 characters" in response.content.decode()
