@@ -5,6 +5,7 @@ the database is flushed after it: every test loads the reference data, and the d
 statuses, itself.
 """
 
+import os
 import re
 from pathlib import Path
 
@@ -22,7 +23,8 @@ DEFAULT_PER_PAGE = 100
 SUMMARY = re.compile(rf"Showing (\d+) of {GRAND_TOTAL} recommendations?")
 SEGMENT_LABEL = re.compile(r"^(?P<bar>.+), (?P<status>.+): (?P<count>\d+)$")
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO_ROOT / "screenshots"
+# Git-ignored; CI gives each of its two simultaneous runs its own directory.
+SCREENSHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or REPO_ROOT / "screenshots")
 
 
 @pytest.fixture
