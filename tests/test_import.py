@@ -2,6 +2,7 @@
 
 import csv
 import io
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -390,3 +391,64 @@ def test_a_bad_upload_reference_is_a_message(secretariat_client, upload_id):
     assert response.status_code == 302
     follow = secretariat_client.get(response["Location"])
     assert "This preview has expired: upload the file again." in follow.content.decode()
+
+
+def _entity_bomb(root: str, body: str) -> str:
+    """An XML document whose entities expand to about 3 GB if a parser expands them."""
+    entities = ['<!ENTITY a0 "lollollollollollollollollollol">']
+    entities += [f'<!ENTITY a{n} "{f"&a{n - 1};" * 10}">' for n in range(1, 10)]
+    return f'<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE {root} [{"".join(entities)}]>{body}'
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_a_crafted_xml_bomb_is_refused_with_a_message(kind):
+    """defusedxml: entity expansion in an uploaded workbook is refused, not expanded."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    if kind == "xlsx":
+        buffer.write(xlsx([["No.", "Implementation status"], ["R14", "x"]]))
+        source = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for item in source.infolist():
+                data = source.read(item.filename)
+                if item.filename == "xl/worksheets/sheet1.xml":
+                    data = _entity_bomb(
+                        "worksheet",
+                        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                        'main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&a9;</t>'
+                        "</is></c></row></sheetData></worksheet>",
+                    ).encode()
+                target.writestr(item, data)
+        content = out.getvalue()
+    else:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            target.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+            target.writestr(
+                "content.xml",
+                _entity_bomb(
+                    "office:document-content",
+                    '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:'
+                    'xmlns:office:1.0"><office:body>&a9;</office:body></office:document-content>',
+                ),
+            )
+            target.writestr(
+                "META-INF/manifest.xml",
+                '<?xml version="1.0"?><manifest:manifest xmlns:manifest='
+                '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0"/>',
+            )
+        content = out.getvalue()
+    with pytest.raises(ImportFileError) as raised:
+        read_sheet(f"bomb.{kind}", content)
+    assert str(raised.value).startswith("“bomb.")
+
+
+def test_the_spreadsheet_readers_parse_xml_with_defusedxml():
+    import openpyxl.xml
+
+    assert openpyxl.xml.DEFUSEDXML  # openpyxl uses defusedxml when it is installed
+    from odf import opendocument
+
+    assert "from defusedxml.sax import make_parser" in Path(opendocument.__file__).read_text()
