@@ -18,3 +18,12 @@ class PermissionsPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         return response
+
+
+def axes_username(request, credentials=None) -> str:
+    """The username django-axes records for a failed login, cut to the column's length: a
+    20,000-character username must be a failed login, not a database error."""
+    username = (credentials or {}).get("username")
+    if username is None and request is not None:
+        username = request.POST.get("username", "")
+    return str(username or "")[:150]

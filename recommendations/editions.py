@@ -13,6 +13,7 @@
 """
 
 import datetime
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,7 +36,8 @@ from recommendations.models import (
     Recommendation,
 )
 
-AS_OF_KEPT = 50  # reconstructions kept; the least recently made go first
+AS_OF_KEPT = 50
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # reconstructions kept; the least recently made go first
 
 # The columns an edition copies, named alike on Recommendation, its history and EditionRow.
 COPIED = [
@@ -331,6 +333,8 @@ def source_for_key(key: str) -> RowSource | None:
     try:
         datetime.date.fromisoformat(key)
     except ValueError:
+        if not SLUG.fullmatch(key):  # never a query with what cannot be an address
+            return None
         edition = Edition.objects.filter(kind=Edition.Kind.PUBLISHED, slug=key).first()
         return RowSource(edition=edition) if edition else None
     return source_for_day(key)

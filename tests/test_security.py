@@ -87,3 +87,14 @@ def test_passwords_need_twelve_characters(dora):
     )
     assert response.status_code == 200
     assert "at least 12 characters" in response.content.decode()
+
+
+def test_a_username_longer_than_any_column_is_a_failed_login():
+    response = Client().post("/accounts/login/", {"username": "u" * 20_000, "password": "x"})
+    assert response.status_code == 200
+
+
+def test_a_comparison_with_a_nul_character_is_a_message():
+    response = Client().get("/compare/?from=%00&to=%ff")
+    assert response.status_code == 200
+    assert "is neither a published edition, a date nor" in response.content.decode()
