@@ -742,7 +742,7 @@ class EditionForm(forms.ModelForm):
             self.fields["slug"].help_text = _(
                 "Part of its permanent URL, e.g. asp24. Empty: made from the session or the title."
             )
-            self.fields["corrects"].queryset = Edition.objects.filter(kind=Edition.Kind.PUBLISHED)
+            self.fields["corrects"].queryset = Edition.objects.published()
 
 
 @admin.register(Edition)
@@ -756,7 +756,7 @@ class EditionAdmin(admin.ModelAdmin):
     readonly_fields = ["cutoff", "row_count", "published_by"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).filter(kind=Edition.Kind.PUBLISHED)
+        return super().get_queryset(request).published()
 
     def has_change_permission(self, request, obj=None):
         return False

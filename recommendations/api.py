@@ -41,6 +41,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from recommendations import api_serializers as s
+from recommendations.editions import published_edition
 from recommendations.filters import (
     SORT_CHOICES,
     RecommendationFilterSet,
@@ -216,15 +217,6 @@ def _number(code: str) -> int:
     if not match or not NUMBER_MIN <= int(match.group(1)) <= NUMBER_MAX:
         raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
     return int(match.group(1))
-
-
-def _published_edition(slug: str) -> Edition:
-    """A published edition; a reconstruction as of a date is never listed nor served."""
-    return get_object_or_404(
-        Edition.objects.select_related("session", "corrects"),
-        kind=Edition.Kind.PUBLISHED,
-        slug=slug,
-    )
 
 
 class RowsView(PublicView):
@@ -468,9 +460,7 @@ class EditionList(PublicView):
         tags=["editions"],
     )
     def get(self, request):
-        editions = Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related(
-            "session", "corrects"
-        )
+        editions = Edition.objects.published().select_related("session", "corrects")
         return Response(s.EditionSerializer(editions, many=True, context={"request": request}).data)
 
 
@@ -483,7 +473,7 @@ class EditionDetail(PublicView):
         tags=["editions"],
     )
     def get(self, request, slug):
-        edition = _published_edition(slug)
+        edition = published_edition(slug)
         return Response(s.EditionSerializer(edition, context={"request": request}).data)
 
 
@@ -501,7 +491,7 @@ class EditionRows(RowsView):
         return super().get(request, *args, **kwargs)
 
     def rows(self):
-        return EditionRow.objects.filter(edition=_published_edition(self.kwargs["slug"]))
+        return EditionRow.objects.filter(edition=published_edition(self.kwargs["slug"]))
 
 
 class EditionRowDetail(RowView):
@@ -516,7 +506,7 @@ class EditionRowDetail(RowView):
         return super().get(request, code, **kwargs)
 
     def rows(self):
-        return EditionRow.objects.filter(edition=_published_edition(self.kwargs["slug"]))
+        return EditionRow.objects.filter(edition=published_edition(self.kwargs["slug"]))
 
 
 #

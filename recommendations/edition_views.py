@@ -9,14 +9,14 @@ import io
 import json
 
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from recommendations.editions import RowSource, compare, source_for_key
+from recommendations.editions import RowSource, compare, published_edition, source_for_key
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import FORMULA_STARTS, file_name_part
 from recommendations.filters import NONE, RecommendationFilterSet, Vocabulary
@@ -35,19 +35,9 @@ from recommendations.views import (
 COMPARE_FORMATS = {"csv": EXPORT_FORMATS["csv"], "json": EXPORT_FORMATS["json"]}
 
 
-def _published(slug: str) -> Edition:
-    return get_object_or_404(
-        Edition.objects.select_related("session", "corrects", "published_by"),
-        kind=Edition.Kind.PUBLISHED,
-        slug=slug,
-    )
-
-
 @require_safe
 def edition_list(request):
-    editions = list(
-        Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session", "corrects")
-    )
+    editions = list(Edition.objects.published().select_related("session", "corrects"))
     # Each edition with the one before it, for "what moved since the previous edition".
     for index, edition in enumerate(editions):
         previous = editions[index + 1] if index + 1 < len(editions) else None
@@ -60,14 +50,14 @@ def _edition_context(request, edition: Edition) -> dict:
     return {
         "edition": edition,
         "citation": citation(request, edition),
-        "corrections": list(edition.corrections.filter(kind=Edition.Kind.PUBLISHED)),
+        "corrections": list(edition.corrections.published()),
     }
 
 
 @require_safe
 def edition(request, slug: str):
     """The edition's Matrix: the live Matrix's view of its frozen rows."""
-    edition = _published(slug)
+    edition = published_edition(slug)
     return matrix_page(
         request,
         RowSource(edition=edition),
@@ -79,7 +69,7 @@ def edition(request, slug: str):
 
 @require_safe
 def edition_progress(request, slug: str):
-    edition = _published(slug)
+    edition = published_edition(slug)
     return dashboard_page(
         request,
         RowSource(edition=edition),
@@ -90,7 +80,7 @@ def edition_progress(request, slug: str):
 
 @require_safe
 def edition_export(request, slug: str, extension: str):
-    edition = _published(slug)
+    edition = published_edition(slug)
     source = RowSource(edition=edition)
     filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
     export = _filtered_export(
@@ -202,7 +192,7 @@ def _changed_rows(result, vocabulary: Vocabulary) -> list[dict]:
 @require_safe
 def compare_view(request):
     before, after, filterset, result, warnings = _comparison(request)
-    editions = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED))
+    editions = list(Edition.objects.published())
     context = {
         "before": before,
         "after": after,
@@ -307,7 +297,7 @@ def compare_export(request, extension: str):
 
 @require_safe
 def open_data(request):
-    editions = list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED))
+    editions = list(Edition.objects.published())
     for edition in editions:
         edition.csv_url = reverse("recommendations:edition_export", args=[edition.slug, "csv"])
         edition.json_url = reverse("recommendations:edition_export", args=[edition.slug, "json"])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import slugify
@@ -160,6 +161,14 @@ def _free_slug(base: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
+
+
+def published_edition(slug: str) -> Edition:
+    """The published edition at ``slug`` (404 otherwise: a reconstruction is never served)."""
+    return get_object_or_404(
+        Edition.objects.published().select_related("session", "corrects", "published_by"),
+        slug=slug,
+    )
 
 
 def first_record_date() -> datetime.date | None:
@@ -335,7 +344,7 @@ def source_for_key(key: str) -> RowSource | None:
     except ValueError:
         if not SLUG.fullmatch(key):  # never a query with what cannot be an address
             return None
-        edition = Edition.objects.filter(kind=Edition.Kind.PUBLISHED, slug=key).first()
+        edition = Edition.objects.published().filter(slug=key).first()
         return RowSource(edition=edition) if edition else None
     return source_for_day(key)
 

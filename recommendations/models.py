@@ -1097,6 +1097,12 @@ class ProgressUpdateEvent(models.Model):
 #
 
 
+class EditionQuerySet(models.QuerySet):
+    def published(self) -> "EditionQuerySet":
+        """The editions the public sees (never the reconstructions as of a date)."""
+        return self.filter(kind=Edition.Kind.PUBLISHED)
+
+
 class Edition(models.Model):
     """The Matrix frozen at a moment: a published edition (circulated before a session, a
     document of record that never changes) or the state reconstructed from the history as of
@@ -1144,6 +1150,8 @@ class Edition(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     row_count = models.PositiveIntegerField(_("recommendations"), default=0, editable=False)
+
+    objects = EditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-cutoff", "-pk"]

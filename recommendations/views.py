@@ -349,9 +349,7 @@ def dashboard_page(request, source: RowSource, *, base: str = "", context=None):
     latest_date = counted[0].date if counted else None
     # The trend and "since the last session" belong to the live dashboard only.
     published = (
-        list(Edition.objects.filter(kind=Edition.Kind.PUBLISHED).select_related("session"))
-        if source.is_live
-        else []
+        list(Edition.objects.published().select_related("session")) if source.is_live else []
     )
     return render(
         request,
