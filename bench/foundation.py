@@ -14,6 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iertracker.settings")
+# The figures are of pages rendered, not served from the public pages' cache (bench/load.py).
+os.environ.setdefault("PUBLIC_CACHE_SECONDS", "0")
 # WhiteNoise warns that STATIC_ROOT does not exist until collectstatic has run.
 warnings.filterwarnings("ignore", "No directory at", UserWarning)
 

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iertracker.settings")
+# The figures are of pages rendered, not served from the public pages' cache (bench/load.py).
+os.environ.setdefault("PUBLIC_CACHE_SECONDS", "0")
 # WhiteNoise warns that STATIC_ROOT does not exist until collectstatic has run.
 warnings.filterwarnings("ignore", "No directory at", UserWarning)
 

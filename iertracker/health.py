@@ -1,4 +1,5 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the database and the cache answer).
+"""``/healthz`` (the process answers) and ``/readyz`` (the database and the cache answer);
+``server_error``: a 503 rather than a 500 while the database does not answer.
 
 A middleware, first in the list, so that a load balancer probing by IP address is answered
 before Django checks the Host header against ALLOWED_HOSTS, and without a session or a
@@ -6,11 +7,16 @@ language cookie. Both answer ``text/plain``, never cached.
 """
 
 import logging
+import sys
 import time
 
 from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpResponse, HttpResponseServerError
+from django.template import loader
+from django.views.decorators.csrf import requires_csrf_token
+
+RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger(__name__)
 
@@ -56,3 +62,18 @@ class HealthCheckMiddleware:
                 return _plain("not ready: " + ", ".join(problems) + "\n", status=503)
             return _plain("ready\n")
         return self.get_response(request)
+
+
+@requires_csrf_token
+def server_error(request):
+    """``handler500``: the database not answering (being restarted, failing over) is a 503 with
+    ``Retry-After``, which load balancers and browsers retry; any other error is the 500 page.
+
+    Django calls it while handling the exception, so ``sys.exception()`` is that exception.
+    Neither page reads the database."""
+    if isinstance(sys.exception(), (OperationalError, InterfaceError)):
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
+    return HttpResponseServerError(loader.get_template("500.html").render())

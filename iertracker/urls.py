@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 admin.site.site_header = _("IER Tracker back-office")
 admin.site.site_title = _("IER Tracker")
@@ -9,9 +11,15 @@ admin.site.index_title = _("ASP Secretariat")
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),  # ADMIN_URL, "admin/" unless set
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switcher on every page posts here without a CSRF token: a token would make
+    # each page personal, so no page could be cached for everyone. Its only effect is the
+    # language cookie (and a redirect Django checks stays on this site).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     # Log in, log out, password change and reset: Django's own views, the site's templates.
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/", include("recommendations.api")),  # the public JSON API, read-only
     path("", include("recommendations.urls")),
 ]
+
+# A 503 with Retry-After while the database does not answer, else the 500 page.
+handler500 = "iertracker.health.server_error"

@@ -122,7 +122,16 @@ def import_view(model_admin, request):
         return redirect("admin:recommendations_recommendation_changelist")
 
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    refused = getattr(request, "refused_uploads", {}).get("file")
+    if refused is not None:  # cut off while it arrived (recommendations/uploads.py)
+        form.is_valid()
+        form.errors["file"] = form.error_class(
+            [
+                _("“%(name)s” is larger than %(limit)d MB, the limit: it was not read.")
+                % {"name": refused, "limit": MAX_BYTES // 2**20}
+            ]
+        )
+    elif request.method == "POST" and form.is_valid():
         file = form.cleaned_data["file"]
         content = file.read()
         try:

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recommendations.caching import not_a_change
 from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
@@ -180,7 +181,12 @@ def first_record_date() -> datetime.date | None:
 
 def as_of(day: datetime.date) -> Edition:
     """The records as they stood at the end of ``day`` (a past day), reconstructed from the
-    history once and kept."""
+    history once and kept. Keeping it changes nothing a page shows: the data version stays."""
+    with not_a_change():
+        return _as_of(day)
+
+
+def _as_of(day: datetime.date) -> Edition:
     existing = Edition.objects.filter(kind=Edition.Kind.AS_OF, as_of_date=day).first()
     if existing:
         return existing

@@ -46,6 +46,9 @@ from recommendations.models import (
 from recommendations.services import Assignment, recommendation_update
 
 MAX_BYTES = 10 * 1024 * 1024
+# What an XLSX or ODS (a zip archive) may unpack to: a few MB of cells compress well, a crafted
+# archive ("zip bomb") far better. Python's zipfile never yields more than a member declares.
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
 MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 20
 EXTENSIONS = ("xlsx", "ods", "csv")
@@ -92,11 +95,8 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
                 "without a password as .xlsx and upload it again."
             )
         )
-    if extension in ("xlsx", "ods") and not zipfile.is_zipfile(io.BytesIO(content)):
-        raise ImportFileError(
-            _("“%(name)s” is not a valid %(format)s file (it may be damaged or renamed).")
-            % {"name": filename, "format": extension.upper()}
-        )
+    if extension in ("xlsx", "ods"):
+        _check_archive(filename, extension, content)
     reader = {"xlsx": _read_xlsx, "ods": _read_ods, "csv": _read_csv}[extension]
     try:
         sheet = reader(content)
@@ -113,6 +113,27 @@ def read_sheet(filename: str, content: bytes) -> Sheet:
         raise ImportFileError(_("The sheet “%(sheet)s” is empty.") % {"sheet": sheet.name})
     _check_rows(len(sheet.rows) - HEADER_SEARCH_ROWS)
     return sheet
+
+
+def _check_archive(filename: str, extension: str, content: bytes) -> None:
+    """A zip archive, whose members unpack to at most MAX_UNPACKED_BYTES."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        raise ImportFileError(
+            _("“%(name)s” is not a valid %(format)s file (it may be damaged or renamed).")
+            % {"name": filename, "format": extension.upper()}
+        ) from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError(
+            _("“%(name)s” unpacks to %(size)d MB; the limit is %(limit)d MB.")
+            % {
+                "name": filename,
+                "size": unpacked // 2**20,
+                "limit": MAX_UNPACKED_BYTES // 2**20,
+            }
+        )
 
 
 def _check_rows(rows: int) -> None:

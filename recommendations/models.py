@@ -1296,3 +1296,21 @@ class EditionAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mandate_holder_id} ({self.get_role_display()})"
+
+
+class DataVersion(models.Model):
+    """One row: a token that changes with every committed change to the data, and when.
+
+    The public pages' cache keys on it (``recommendations.caching``): a change anywhere makes
+    every cached page stale at once, on every server. A random token rather than a counter, so
+    that a rolled-back bump is never reused.
+    """
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("data version")
+
+    def __str__(self) -> str:
+        return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"

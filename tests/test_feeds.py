@@ -24,7 +24,7 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.services import Assignment, recommendation_update
-from tests.conftest import assign
+from tests.conftest import DATA_VERSION, assign
 from tests.test_reporting import submitted_update
 
 pytestmark = pytest.mark.django_db
@@ -467,8 +467,8 @@ def test_each_page_announces_its_feed(client, path, url):
 # The history (history.public_changes): the compared columns of every record in scope, the two
 # many-to-many snapshots as ids, the published updates' dates; then, for the entries shown,
 # their records and the ones before, the two snapshots, and the updates. Plus whether
-# demonstration data is present (the subtitle says so).
-HISTORY_QUERIES = 8 + 1
+# demonstration data is present (the subtitle says so), and the data version (the cache's key).
+HISTORY_QUERIES = 8 + 1 + DATA_VERSION
 QUERY_COUNTS = [
     (CHANGES, HISTORY_QUERIES),
     (R14, HISTORY_QUERIES + 1),  # + the recommendation

@@ -452,3 +452,40 @@ def test_the_spreadsheet_readers_parse_xml_with_defusedxml():
     from odf import opendocument
 
     assert "from defusedxml.sax import make_parser" in Path(opendocument.__file__).read_text()
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "ods"])
+def test_an_archive_that_unpacks_to_more_than_100_mb_is_refused_unread(kind):
+    """A "zip bomb": 101 MB of zeros compress to about 100 KB."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        member = "xl/worksheets/sheet1.xml" if kind == "xlsx" else "content.xml"
+        with archive.open(member, "w") as stream:
+            for _ in range(101):
+                stream.write(b"\0" * 2**20)
+    assert len(out.getvalue()) < 1_000_000
+    with pytest.raises(ImportFileError, match=r"“bomb\..*” unpacks to 101 MB; the limit is 100 MB"):
+        read_sheet(f"bomb.{kind}", out.getvalue())
+
+
+def test_an_upload_over_the_limit_is_cut_off_while_it_arrives(secretariat_client):
+    upload = io.BytesIO(b"x" * (10 * 2**20 + 1))
+    upload.name = "huge.xlsx"
+    response = secretariat_client.post(IMPORT_URL, {"file": upload})
+    assert response.status_code == 200
+    assert response.wsgi_request.refused_uploads == {"file": "huge.xlsx"}
+    assert "file" not in response.wsgi_request.FILES  # never kept, in memory or on disk
+    content = response.content.decode()
+    assert "“huge.xlsx” is larger than 10 MB, the limit: it was not read." in content
+    assert "This field is required" not in content
+    assert not SpreadsheetUpload.objects.exists()
+
+
+def test_an_upload_at_the_limit_is_read(secretariat_client):
+    upload = io.BytesIO(b"x" * (10 * 2**20))
+    upload.name = "full.xlsx"
+    response = secretariat_client.post(IMPORT_URL, {"file": upload})
+    assert not hasattr(response.wsgi_request, "refused_uploads")
+    assert "is not a valid XLSX file" in response.content.decode()

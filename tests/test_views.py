@@ -17,12 +17,13 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.services import Assignment, recommendation_update
+from tests.conftest import DATA_VERSION
 
 pytestmark = pytest.mark.django_db
 
-# The Matrix: 6 option lists, 3 facet-count queries, the rows, their mandate-holders, and
-# whether demonstration data is present (the banner).
-MATRIX_QUERIES = 12
+# The Matrix: the data version, 6 option lists, 3 facet-count queries, the rows, their
+# mandate-holders, and whether demonstration data is present (the banner).
+MATRIX_QUERIES = DATA_VERSION + 12
 
 
 def change(recommendation, user, reason="test", source=ChangeSource.ADMIN, **changes):
@@ -268,12 +269,12 @@ def test_the_recommendation_page_query_count_does_not_grow_with_its_history(
 ):
     # the record, its assignments, topics, sources and progress statements, the history and
     # its two many-to-many snapshots, the published progress updates, and the demo banner.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(DATA_VERSION + 10):
         before = client.get("/recommendations/R20/").context["timeline"]
     statuses = list(AssessmentStatus.objects.all())
     for status in statuses:
         change(rec(20), secretariat_user, assessment_status=status)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(DATA_VERSION + 10):
         response = client.get("/recommendations/R20/")
     assert len(response.context["timeline"]) == len(before) + len(statuses)
 
@@ -333,15 +334,15 @@ def test_charts_are_svg_with_text_labels_and_a_data_table(client):
 def test_the_dashboard_takes_a_fixed_number_of_queries(client, django_assert_num_queries):
     # clusters, both status lists, mandate-holders, two grouped counts, the recorded counts,
     # the statements, the published editions, the last session and the demo banner.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(DATA_VERSION + 11):
         client.get("/")
     demo_seed()
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(DATA_VERSION + 11):
         client.get("/")
     # With editions: + one grouped count for the trend charts, whatever their number.
     for number in range(3):
         publish_edition(title=f"Edition {number}", user=None, slug=f"e{number}")
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(DATA_VERSION + 12):
         client.get("/")
 
 
@@ -362,7 +363,7 @@ def test_the_mandate_holder_pages(client, rec, secretariat_user, django_assert_n
     # the holder, its chart counts, the vocabularies the rows show (clusters, sections, both
     # status lists, mandate-holders), its rows and their owners, procedural mentions,
     # sub-bodies, topics, and the demo banner.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(DATA_VERSION + 13):
         response = client.get("/mandate-holders/registry/")
     assert [r.number for r in response.context["rows"]] == [5, 6]
     content = text(response)
@@ -377,7 +378,7 @@ def test_the_mandate_holder_pages(client, rec, secretariat_user, django_assert_n
 
 def test_the_mandate_holder_list_takes_two_queries(client, django_assert_num_queries):
     # the holders with their counts, and the demo banner.
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(DATA_VERSION + 2):
         client.get("/mandate-holders/")
 
 
@@ -388,7 +389,7 @@ def test_recommendations_without_a_number_go_to_the_matrix(client):
 
 
 def test_a_404_page_takes_one_query(client, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the demo banner
+    with django_assert_num_queries(DATA_VERSION + 1):  # the demo banner
         response = client.get("/recommendations/R999/")
     assert response.status_code == 404
 

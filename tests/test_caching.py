@@ -1,0 +1,413 @@
+"""The public pages' cache (recommendations/caching.py): what is kept, for whom, for how long,
+and that a change is visible on the very next request."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import OperationalError, transaction
+from django.test import Client
+from django.utils.http import http_date
+
+from recommendations import caching
+from recommendations.editions import as_of, publish_edition
+from recommendations.models import (
+    AssessmentStatus,
+    ChangeSource,
+    DataVersion,
+    ImplementationStatus,
+    Recommendation,
+)
+from recommendations.reference import load_reference_data
+from recommendations.services import recommendation_update
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+# Every kind of anonymous public page and list (the issue's list): dashboard, Matrix with and
+# without filters, a recommendation, mandate-holders, editions, feeds, API lists, downloads.
+PUBLIC = [
+    "/",
+    "/matrix/",
+    "/matrix/?responsibility=court&sort=-number&per_page=25",
+    "/matrix/?q=prosecutor",
+    "/recommendations/R14/",
+    "/mandate-holders/",
+    "/mandate-holders/otp/",
+    "/editions/",
+    "/open-data/",
+    "/feeds/changes.atom",
+    "/matrix/feed.atom?cluster=I",
+    "/api/v1/recommendations/?cluster=I",
+    "/api/v1/mandate-holders/",
+    "/matrix.csv?cluster=I",
+]
+
+
+def set_implementation(number: int, key: str, user=None) -> None:
+    recommendation_update(
+        Recommendation.objects.get(number=number),
+        changes={"implementation_status": ImplementationStatus.objects.get(key=key)},
+        user=user,
+        reason="test",
+        source=ChangeSource.ADMIN,
+    )
+
+
+def token() -> str:
+    return DataVersion.objects.get(pk=1).token
+
+
+@pytest.mark.parametrize("path", PUBLIC)
+def test_an_anonymous_page_is_served_again_from_the_cache_with_one_query(
+    path, django_assert_num_queries
+):
+    client = Client()
+    first = client.get(path)
+    assert first.status_code == 200
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(1):  # the data version
+        again = client.get(path)
+    assert again["X-Cache"] == "hit"
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert again["ETag"] == first["ETag"]
+    assert "no-cache" in again["Cache-Control"]
+
+
+def test_head_is_answered_from_what_get_kept(django_assert_num_queries):
+    client = Client()
+    client.get("/matrix/")
+    with django_assert_num_queries(1):
+        head = client.head("/matrix/")
+    assert head.status_code == 200
+    assert head["X-Cache"] == "hit"
+
+
+def test_the_key_holds_the_query_string_the_language_and_the_host():
+    client = Client()
+    client.get("/matrix/")
+    assert client.get("/matrix/?cluster=I")["X-Cache"] == "miss"
+    french = client.get("/matrix/", headers={"accept-language": "fr"})
+    assert french["X-Cache"] == "miss"
+    assert "Recommandation" in french.content.decode()
+    assert client.get("/matrix/", headers={"accept-language": "fr"})["X-Cache"] == "hit"
+    english = client.get("/matrix/")
+    assert english["X-Cache"] == "hit"
+    assert "Recommandation" not in english.content.decode()
+    # The language cookie chooses as Accept-Language does.
+    client.cookies["django_language"] = "fr"
+    assert "Recommandation" in client.get("/matrix/").content.decode()
+    assert client.get("/matrix/", HTTP_HOST="localhost")["X-Cache"] == "miss"
+
+
+def test_a_change_is_visible_on_the_very_next_request(rec):
+    client = Client()
+    assert "In progress" not in client.get("/recommendations/R14/").content.decode()
+    before = token()
+    set_implementation(14, "in_progress")
+    assert token() != before
+    response = client.get("/recommendations/R14/")
+    assert response["X-Cache"] == "miss"
+    assert "In progress" in response.content.decode()
+    matrix = client.get("/matrix/?implementation=in_progress")
+    assert "Showing 1 of 384" in matrix.content.decode()
+
+
+def test_writes_that_change_nothing_shown_leave_the_version(dora):
+    before = token()
+    Client().post("/accounts/login/", {"username": "dora", "password": "wrong"})  # axes row
+    logged_in = Client()
+    logged_in.force_login(dora)  # a session row, the last login
+    assert token() == before
+
+
+def test_a_bulk_write_that_skips_signals_still_replaces_the_version():
+    before = token()
+    Recommendation.objects.filter(number__lte=3).update(public_remarks="bulk")
+    assert token() != before
+
+
+def test_a_reconstruction_as_of_a_day_is_not_a_change():
+    before = token()
+    edition = as_of(datetime.date.today() - datetime.timedelta(days=1))
+    assert edition.pk
+    assert token() == before
+
+
+def test_publishing_an_edition_is_a_change(secretariat_user):
+    client = Client()
+    assert "asp24" not in client.get("/editions/").content.decode()
+    publish_edition(title="Matrix as of ASP24", user=secretariat_user, slug="asp24")
+    response = client.get("/editions/")
+    assert response["X-Cache"] == "miss"
+    assert "/editions/asp24/" in response.content.decode()
+
+
+def test_migrate_replaces_the_version():
+    before = token()
+    call_command("migrate", verbosity=0)
+    assert token() != before
+
+
+#
+# Conditional requests
+#
+
+
+def test_an_etag_that_matches_gets_304_with_one_query(django_assert_num_queries):
+    client = Client()
+    first = client.get("/recommendations/R14/")
+    with django_assert_num_queries(1):
+        again = client.get("/recommendations/R14/", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+
+
+def test_if_modified_since_gets_304_until_the_data_changes():
+    client = Client()
+    first = client.get("/")
+    modified = first["Last-Modified"]
+    assert modified == http_date(DataVersion.objects.get(pk=1).changed_at.timestamp())
+    assert client.get("/", headers={"if-modified-since": modified}).status_code == 304
+    set_implementation(14, "in_progress")
+    changed = client.get("/", headers={"if-modified-since": "Thu, 01 Jan 1970 00:00:01 GMT"})
+    assert changed.status_code == 200
+
+
+def test_an_old_etag_gets_the_new_page_after_a_change():
+    client = Client()
+    first = client.get("/recommendations/R14/")
+    set_implementation(14, "in_progress")
+    again = client.get("/recommendations/R14/", headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 200
+    assert again["ETag"] != first["ETag"]
+
+
+def test_the_first_request_with_a_matching_etag_gets_304_too():
+    """The page was evicted (or rendered by another server): the ETag still matches."""
+    client = Client()
+    etag = client.get("/matrix/")["ETag"]
+    caching.cache.clear()
+    response = client.get("/matrix/", headers={"if-none-match": etag})
+    assert response.status_code == 304
+    assert response["X-Cache"] == "miss"
+
+
+#
+# What is never kept
+#
+
+
+def test_a_signed_in_person_is_never_served_a_kept_page(dora):
+    Client().get("/matrix/")  # kept for anonymous visitors
+    client = Client()
+    client.force_login(dora)
+    response = client.get("/matrix/")
+    assert "X-Cache" not in response
+    assert "Log out" in response.content.decode()
+    assert "ETag" not in response
+
+
+def test_a_page_that_sets_a_cookie_is_not_kept():
+    client = Client()
+    login = client.get("/accounts/login/")  # a CSRF token, so a cookie
+    assert login.status_code == 200
+    assert "X-Cache" not in login
+    assert "X-Cache" not in Client().get("/accounts/login/")
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/recommendations/R999/", 404),
+        ("/reporting/", 302),
+        ("/admin/", 302),
+        ("/recommendations/r14/", 301),
+    ],
+)
+def test_only_successful_pages_are_kept(path, status):
+    client = Client()
+    assert client.get(path).status_code == status
+    response = client.get(path)
+    assert response.status_code == status
+    assert "X-Cache" not in response
+
+
+def test_a_post_is_never_answered_from_the_cache():
+    client = Client()
+    client.get("/matrix/")
+    assert client.post("/matrix/").status_code == 405
+
+
+def test_the_secretariats_download_with_internal_columns_is_never_kept(secretariat_client):
+    response = secretariat_client.get("/matrix.csv")
+    assert "no-store" in response["Cache-Control"]
+    assert "X-Cache" not in response
+    public = Client().get("/matrix.csv")
+    assert public["X-Cache"] == "miss"
+    assert public.content != response.content
+
+
+def test_a_page_is_kept_no_longer_than_public_cache_seconds(settings):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    client = Client()
+    client.get("/")
+    assert "X-Cache" not in client.get("/")
+
+
+def test_while_the_database_does_not_answer_kept_pages_are_served_and_others_get_503(
+    monkeypatch,
+):
+    client = Client(raise_request_exception=False)
+    kept = client.get("/recommendations/R14/")
+
+    def refused(using="default"):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(caching, "current_version", refused)
+    again = client.get("/recommendations/R14/")
+    assert again.status_code == 200
+    assert again.content == kept.content
+    assert again["X-Cache"] == "hit"
+    monkeypatch.setattr("recommendations.views.Vocabulary", mock.Mock(side_effect=refused))
+    other = client.get("/")
+    assert other.status_code == 503
+    assert other["Retry-After"] == "5"
+    assert "The database is not answering" in other.content.decode()
+    assert "X-Cache" not in other
+
+
+def test_any_other_error_is_the_500_page(monkeypatch):
+    monkeypatch.setattr("recommendations.views.Vocabulary", mock.Mock(side_effect=KeyError))
+    response = Client(raise_request_exception=False).get("/")
+    assert response.status_code == 500
+    assert "Server error" in response.content.decode()
+
+
+def test_an_unknown_host_is_refused_not_cached():
+    response = Client().get("/matrix/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+
+
+def test_the_language_switcher_needs_no_csrf_token():
+    """No page may carry a CSRF token for anonymous visitors (it would be a cookie); the switch
+    only sets the language cookie."""
+    page = Client().get("/").content.decode()
+    assert "csrfmiddlewaretoken" not in page
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/i18n/setlang/", {"language": "fr", "next": "/matrix/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/matrix/"
+    assert client.cookies["django_language"].value == "fr"
+    offsite = client.post("/i18n/setlang/", {"language": "fr", "next": "https://evil.example/"})
+    assert offsite["Location"] == "/"
+
+
+@pytest.mark.parametrize(
+    ("sql", "watched"),
+    [
+        ('INSERT INTO "recommendations_recommendation" ("number") VALUES (%s)', True),
+        ('UPDATE "recommendations_recommendation" SET "text" = %s', True),
+        ('DELETE FROM "recommendations_editionrow" WHERE "id" = %s', True),
+        ('INSERT OR IGNORE INTO "recommendations_topic" ("slug") VALUES (%s)', True),
+        ('TRUNCATE "recommendations_recommendation", "auth_user";', True),
+        ('  update "auth_user" SET "first_name" = %s', True),
+        ('UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s', False),
+        ('SELECT "id" FROM "recommendations_recommendation" WHERE "text" = \'UPDATE x\'', False),
+        ('UPDATE "django_session" SET "session_data" = %s', False),
+        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
+        ('UPDATE "recommendations_dataversion" SET "token" = %s', False),
+        ("SAVEPOINT s1", False),
+    ],
+)
+def test_the_watcher_tells_writes_from_reads(sql, watched):
+    assert caching._is_watched_write(sql) is watched
+
+
+#
+# The real path: changes committed (or rolled back) by transactions
+#
+
+
+@pytest.fixture
+def committed_reference_data(transactional_db):
+    """Transactional tests start from an empty database (pytest-django flushes it)."""
+    load_reference_data()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_replaces_the_version_once_when_it_commits(committed_reference_data):
+    assert caching.BUMP_INSIDE_TRANSACTIONS is False
+    client = Client()
+    client.get("/recommendations/R14/")
+    before = token()
+    with transaction.atomic():
+        set_implementation(14, "in_progress")
+        set_implementation(15, "in_progress")
+        assert token() == before  # not yet committed: other connections still see the old
+    after = token()
+    assert after != before
+    response = client.get("/recommendations/R14/")
+    assert response["X-Cache"] == "miss"
+    assert "In progress" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_leaves_the_version(committed_reference_data):
+    client = Client()
+    client.get("/")
+    before = token()
+
+    class Abandon(Exception):
+        pass
+
+    @transaction.atomic
+    def abandoned_change():
+        set_implementation(14, "in_progress")
+        raise Abandon
+
+    with pytest.raises(Abandon):
+        abandoned_change()
+    assert token() == before
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_in_a_savepoint_rolled_back_is_not_counted_but_a_later_one_is(
+    committed_reference_data,
+):
+    before = token()
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                set_implementation(14, "in_progress")
+                raise ValueError
+        except ValueError:
+            pass
+        assert token() == before
+        recommendation_update(
+            Recommendation.objects.get(number=20),
+            changes={"assessment_status": AssessmentStatus.objects.first()},
+            user=make_user("zoe"),
+            reason="test",
+            source=ChangeSource.ADMIN,
+        )
+    assert token() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_autocommit_write_replaces_the_version_at_once(committed_reference_data):
+    before = token()
+    Recommendation.objects.filter(number=1).update(public_remarks="autocommit")
+    assert token() != before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_lost_version_row_is_made_again(committed_reference_data):
+    DataVersion.objects.all().delete()
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert DataVersion.objects.count() == 1
