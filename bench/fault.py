@@ -237,6 +237,9 @@ def main() -> None:
         last_bad = max((t for t, s in after_back if s not in ok), default=None)
         if failing:
             prodserver.say(f"  {failing[0]:6.2f}  {kind}: first failed answer")
+        else:
+            prodserver.say(f"          {kind}: never failed")
+            continue
         if first_ok is None:
             prodserver.say(f"          {kind}: never answered again")
             failures.append(f"{kind}: never answered again")

@@ -5,6 +5,14 @@ gunicorn -c iertracker/gunicorn.conf.py iertracker.wsgi
 
 import os
 
+# gunicorn serves the production configuration only: the settings then refuse a missing or
+# development SECRET_KEY and an empty ALLOWED_HOSTS.
+if os.environ.get("DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}:
+    raise RuntimeError(
+        "gunicorn runs the production configuration: set DEBUG=0 (README, Deployment). "
+        "For local development use `make run`."
+    )
+
 bind = os.environ.get("BIND", "127.0.0.1:8001")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))

@@ -198,6 +198,9 @@ CACHES = {
 # seconds even if nothing changes (0: off), and only pages up to this size.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
 PUBLIC_CACHE_MAX_BYTES = int(os.environ.get("PUBLIC_CACHE_MAX_BYTES", str(4 * 2**20)))
+# Shared by every process (Redis): the data version is then read from the cache too, and a
+# page served from it needs no database query.
+PUBLIC_CACHE_SHARED = bool(REDIS_URL)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # An uploaded file past the import's limit (10 MB) is dropped while it arrives, before anything

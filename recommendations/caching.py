@@ -35,7 +35,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -66,35 +66,66 @@ class Version:
     changed_at: datetime
 
 
-def current_version(using: str = "default") -> Version:
+# With a shared cache (Redis), the version is read from a copy kept there, so that a page
+# served from the cache needs no database at all. The copy is replaced with the row, and read
+# again from the database after VERSION_COPY_SECONDS in any case (should a replacement be lost).
+VERSION_KEY = "data-version"
+VERSION_COPY_SECONDS = 60
+
+
+def _cache(method: str, *args):
+    """A call to the cache; None if it does not answer (the pages are then rendered)."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # e.g. Redis down: serve without the cache, never fail
+        logger.warning("The cache does not answer: %s", error)
+        return None
+
+
+def _read_row() -> Version | None:
+    """The row, by plain SQL: this runs before every anonymous page, the ORM costs more."""
     from recommendations.models import DataVersion
 
-    row = DataVersion.objects.using(using).filter(pk=1).values_list("token", "changed_at").first()
-    if row is None:  # a database made without the migration's row
-        return bump(using)
-    return Version(*row)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT token, changed_at FROM {connection.ops.quote_name(DataVersion._meta.db_table)}"
+            " WHERE id = 1"
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, changed_at = row
+    convert = getattr(connection.ops, "convert_datetimefield_value", None)  # SQLite: text
+    return Version(token, convert(changed_at, None, connection) if convert else changed_at)
 
 
-def bump(using: str = "default") -> Version:
+def current_version() -> Version:
+    if settings.PUBLIC_CACHE_SHARED:
+        copy = _cache("get", VERSION_KEY)
+        if copy is not None:
+            return copy
+    version = _read_row() or bump()  # no row: a database made without the migration's row
+    if settings.PUBLIC_CACHE_SHARED:
+        _cache("add", VERSION_KEY, version, VERSION_COPY_SECONDS)  # a newer one may be there
+    return version
+
+
+def bump() -> Version:
     """Replace the data version: every page kept until now is stale."""
     from recommendations.models import DataVersion
 
     version = Version(secrets.token_hex(8), timezone.now())
-    updated = (
-        DataVersion.objects.using(using)
-        .filter(pk=1)
-        .update(token=version.token, changed_at=version.changed_at)
-    )
-    if not updated:
-        DataVersion.objects.using(using).update_or_create(
-            pk=1, defaults={"token": version.token, "changed_at": version.changed_at}
-        )
+    fields = {"token": version.token, "changed_at": version.changed_at}
+    if not DataVersion.objects.filter(pk=1).update(**fields):
+        DataVersion.objects.update_or_create(pk=1, defaults=fields)
+    if settings.PUBLIC_CACHE_SHARED:
+        _cache("set", VERSION_KEY, version, VERSION_COPY_SECONDS)
     return version
 
 
 def _bump_default() -> None:
     try:
-        bump("default")
+        bump()
     except DatabaseError as error:  # e.g. during the first migrate, before the table exists
         logger.warning("The data version could not be replaced: %s", error)
 
@@ -120,16 +151,16 @@ def _is_watched_write(sql: str) -> bool:
     )
 
 
-def _changed(connection) -> None:
+def _changed(db) -> None:
     if getattr(_local, "quiet", False):
         return
-    if not connection.in_atomic_block:
+    if not db.in_atomic_block:
         _bump_default()  # autocommit: the statement is already committed
     elif BUMP_INSIDE_TRANSACTIONS:
-        bump(connection.alias)
-    elif not any(func is _bump_default for _, func, _ in connection.run_on_commit):
+        bump()
+    elif not any(func is _bump_default for _, func, _ in db.run_on_commit):
         # Once per transaction (a rolled-back savepoint takes its callback with it).
-        connection.on_commit(_bump_default)
+        db.on_commit(_bump_default)
 
 
 def watch_writes(execute, sql, params, many, context):
@@ -221,7 +252,7 @@ class PublicPageCacheMiddleware:
             version = None
         language = translation.get_language_from_request(request)
         key = _key(request, version or _last_known, language)
-        kept = cache.get(key)
+        kept = _cache("get", key)
         if kept is not None:
             status, headers, content = kept
             response = HttpResponse(content, status=status)
@@ -239,7 +270,8 @@ class PublicPageCacheMiddleware:
         response.headers["ETag"] = etag
         response.headers["Last-Modified"] = http_date(version.changed_at.timestamp())
         patch_cache_control(response, no_cache=True)
-        cache.set(
+        _cache(
+            "set",
             key,
             (response.status_code, list(response.items()), response.content),
             settings.PUBLIC_CACHE_SECONDS,

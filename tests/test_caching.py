@@ -6,7 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.test import Client
 from django.utils.http import http_date
 
@@ -149,6 +149,66 @@ def test_migrate_replaces_the_version():
     before = token()
     call_command("migrate", verbosity=0)
     assert token() != before
+
+
+#
+# A shared cache (Redis): the version is read from it, a kept page needs no database
+#
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The real Redis of this machine (CI makes sure it runs), emptied: database 15 for the
+    tests on PostgreSQL, 14 on SQLite, since CI runs both at once."""
+    number = 15 if connection.vendor == "postgresql" else 14
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:6379/{number}",
+        }
+    }
+    settings.PUBLIC_CACHE_SHARED = True
+    caching.cache.clear()
+    yield
+    caching.cache.clear()
+
+
+@pytest.mark.parametrize("path", ["/", "/matrix/?cluster=I", "/api/v1/recommendations/R14/"])
+def test_with_redis_a_kept_page_takes_no_query_and_a_change_shows_at_once(
+    redis_cache, path, django_assert_num_queries
+):
+    client = Client()
+    assert client.get(path)["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        again = client.get(path)
+    assert again["X-Cache"] == "hit"
+    set_implementation(14, "in_progress")
+    changed = client.get(path)
+    assert changed["X-Cache"] == "miss"
+    assert caching.cache.get(caching.VERSION_KEY).token == token()
+
+
+def test_with_redis_the_version_copy_is_made_again_from_the_row(redis_cache):
+    Client().get("/")
+    caching.cache.delete(caching.VERSION_KEY)
+    assert Client().get("/")["X-Cache"] == "hit"  # the same token, read again from the row
+    assert caching.cache.get(caching.VERSION_KEY).token == token()
+
+
+def test_a_cache_that_does_not_answer_means_pages_rendered_not_errors(monkeypatch, settings):
+    settings.PUBLIC_CACHE_SHARED = True
+
+    def down(*args, **kwargs):
+        raise ConnectionError("Redis is down")
+
+    for method in ("get", "set", "add"):
+        monkeypatch.setattr(caching.cache, method, down)
+    client = Client()
+    for _ in range(2):
+        response = client.get("/recommendations/R14/")
+        assert response.status_code == 200
+        assert response["X-Cache"] == "miss"
+    assert "R14" in response.content.decode()
 
 
 #

@@ -121,3 +121,34 @@ def test_logs_are_one_json_object_per_line():
     assert entry["message"] == "Broke on R14"
     assert entry["status"] == 500
     assert entry["time"].endswith("+00:00")
+
+
+def gunicorn_check(**env):
+    environ = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV}
+    environ.update(env)
+    return subprocess.run(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "--check-config",
+            "-c",
+            "iertracker/gunicorn.conf.py",
+            "iertracker.wsgi",
+        ],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("debug", [None, "1", "on"])
+def test_gunicorn_refuses_to_start_with_debug_on(debug):
+    result = gunicorn_check(**({"DEBUG": debug} if debug else {}))
+    assert result.returncode != 0
+    assert "gunicorn runs the production configuration: set DEBUG=0" in result.stderr
+
+
+def test_gunicorn_starts_the_production_configuration():
+    result = gunicorn_check(**PRODUCTION, ALLOWED_HOSTS="ier.example.org")
+    assert result.returncode == 0, result.stderr
