@@ -18,6 +18,7 @@ pages in its memory, so the first round of URLs fills it) and without it
 import argparse
 import sys
 import threading
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -120,12 +121,17 @@ def run(name: str, url: str, requests: int, **env: str) -> list[tuple[int, int]]
                         readings.append((count, prodserver.rss_kib(worker)))
 
         threads = [threading.Thread(target=client, args=(n * 15,)) for n in range(THREADS)]
+        start = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
+        elapsed = time.monotonic() - start
         assert server.workers() == [worker], "the worker was restarted: the figures are void"
-        prodserver.say(f"{name}: statuses {dict(sorted(statuses.items()))}")
+        prodserver.say(
+            f"{name}: {requests:,} requests in {elapsed:.0f} s, statuses"
+            f" {dict(sorted(statuses.items()))}"
+        )
     return readings
 
 

@@ -10,10 +10,11 @@ data changes.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
   anonymous visitor) is looked up by the full URL (scheme, host, path and query string), the
   language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
-  server shares it). A response is kept only if it is a 200 that sets no cookie, is not marked
-  private or no-store, and is not a stream; so pages that carry a CSRF token (the log-in form),
-  a message or anything personal are never kept. A change is therefore visible on the next
-  request: its token is new, so no kept page matches.
+  server shares it; it then holds a copy of the version too, and a kept page needs no
+  database query). ``X-Cache: hit`` or ``miss`` says which. A response is kept only if it is
+  a 200 that sets no cookie, is not marked private or no-store, and is not a stream; so pages
+  that carry a CSRF token (the log-in form), a message or anything personal are never kept.
+  A change is therefore visible on the next request: its token is new, so no kept page matches.
 * **While the database does not answer**, kept pages are still served (nothing can change
   meanwhile); anything else gets a 503 with ``Retry-After`` (``iertracker.health``).
 * **Conditional requests:** kept pages carry an ``ETag`` (a hash of the content) and a
@@ -244,27 +245,26 @@ class PublicPageCacheMiddleware:
         global _last_known
         try:
             version = _last_known = current_version()
+            fresh = True
         except DatabaseError:
             # The database does not answer (a restart, a failover): nothing can change until it
             # does, so the pages kept for the version last read are still right.
             if _last_known is None:
                 raise
-            version = None
-        language = translation.get_language_from_request(request)
-        key = _key(request, version or _last_known, language)
+            version, fresh = _last_known, False
+        key = _key(request, version, translation.get_language_from_request(request))
         kept = _cache("get", key)
         if kept is not None:
             status, headers, content = kept
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response.headers[name] = value
-            changed_at = (version or _last_known).changed_at
-            response = _conditional(request, response, response["ETag"], changed_at)
+            response = _conditional(request, response, response["ETag"], version.changed_at)
             response.headers["X-Cache"] = "hit"
             return response
 
         response = self.get_response(request)
-        if version is None or not _keepable(request, response):
+        if not fresh or not _keepable(request, response):
             return response
         etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         response.headers["ETag"] = etag

@@ -56,6 +56,14 @@ def dump(path) -> list[dict]:
     return records
 
 
+def history_rows() -> list[tuple]:
+    return list(
+        Recommendation.history.order_by("history_id").values_list(
+            "history_id", "number", "history_user__username", "history_change_reason"
+        )
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_dumpdata_then_loaddata_into_an_empty_database_gives_back_everything(tmp_path):
     load_reference_data()
@@ -73,11 +81,7 @@ def test_dumpdata_then_loaddata_into_an_empty_database_gives_back_everything(tmp
     reporting.accept_update(submitted_update(dora), user=alice, publish=True)
     publish_edition(title="Matrix as of ASP24", user=alice, slug="asp24")
     as_of(Recommendation.history.earliest("history_date").history_date.date())
-    history = list(
-        Recommendation.history.order_by("history_id").values_list(
-            "history_id", "number", "history_user__username", "history_change_reason"
-        )
-    )
+    history = history_rows()
     before = dump(tmp_path / "before.json")
 
     call_command("flush", interactive=False, verbosity=0)
@@ -89,14 +93,7 @@ def test_dumpdata_then_loaddata_into_an_empty_database_gives_back_everything(tmp
     assert after == before
     assert len(before) > 3000
     assert Recommendation.objects.count() == 384
-    assert (
-        list(
-            Recommendation.history.order_by("history_id").values_list(
-                "history_id", "number", "history_user__username", "history_change_reason"
-            )
-        )
-        == history
-    )
+    assert history_rows() == history
     assert ("alice", "Reported at the Hague Working Group") in {(h[2], h[3]) for h in history}
     assert ProgressUpdate.objects.get().author.username == "dora"
     assert (

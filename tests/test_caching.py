@@ -145,6 +145,18 @@ def test_publishing_an_edition_is_a_change(secretariat_user):
     assert "/editions/asp24/" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/editions/asp24/?cluster=I", "/editions/asp24/progress/", "/compare/?from=asp24&to=live"],
+)
+def test_an_editions_pages_are_kept_too(secretariat_user, path, django_assert_num_queries):
+    publish_edition(title="Matrix as of ASP24", user=secretariat_user, slug="asp24")
+    client = Client()
+    assert client.get(path)["X-Cache"] == "miss"
+    with django_assert_num_queries(1):
+        assert client.get(path)["X-Cache"] == "hit"
+
+
 def test_migrate_replaces_the_version():
     before = token()
     call_command("migrate", verbosity=0)
