@@ -190,14 +190,14 @@ CACHES = {
     if REDIS_URL
     else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCAL_CACHE_MAX_ENTRIES", "500"))},
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("LOCAL_CACHE_MAX_ENTRIES", "300"))},
     }
 }
 # Anonymous visitors' pages are kept in that cache, keyed by the full URL, the language and
 # the data version that every change replaces (recommendations/caching.py); at most this many
 # seconds even if nothing changes (0: off), and only pages up to this size.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "300"))
-PUBLIC_CACHE_MAX_BYTES = int(os.environ.get("PUBLIC_CACHE_MAX_BYTES", str(4 * 2**20)))
+PUBLIC_CACHE_MAX_BYTES = int(os.environ.get("PUBLIC_CACHE_MAX_BYTES", str(2 * 2**20)))
 # Shared by every process (Redis): the data version is then read from the cache too, and a
 # page served from it needs no database query.
 PUBLIC_CACHE_SHARED = bool(REDIS_URL)
