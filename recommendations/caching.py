@@ -52,8 +52,8 @@ _WRITE = re.compile(
     r"\s+[\"`]?([\w.]+)",
     re.IGNORECASE,
 )
-# Set by tests/conftest.py: a test's transaction never commits, so there a change replaces the
-# token at once, inside it (transactional tests keep the real path).
+# Set by tests/conftest.py: a test's transaction never commits, so there a change marks the
+# token to be replaced inside it, before the next read (transactional tests keep the real path).
 BUMP_INSIDE_TRANSACTIONS = False
 
 _local = threading.local()
@@ -101,6 +101,9 @@ def _read_row() -> Version | None:
 
 
 def current_version() -> Version:
+    if getattr(_local, "pending", False):  # tests only (BUMP_INSIDE_TRANSACTIONS)
+        _local.pending = False
+        return bump()
     if settings.PUBLIC_CACHE_SHARED:
         copy = _cache("get", VERSION_KEY)
         if copy is not None:
@@ -158,7 +161,7 @@ def _changed(db) -> None:
     if not db.in_atomic_block:
         _bump_default()  # autocommit: the statement is already committed
     elif BUMP_INSIDE_TRANSACTIONS:
-        bump()
+        _local.pending = True
     elif not any(func is _bump_default for _, func, _ in db.run_on_commit):
         # Once per transaction (a rolled-back savepoint takes its callback with it).
         db.on_commit(_bump_default)

@@ -48,11 +48,13 @@ def _empty_cache():
 def _changes_bump_the_data_version(request, monkeypatch):
     """A test's transaction is rolled back, never committed, so a change made in it would never
     replace the data version and the public pages' cache would serve the page from before
-    (recommendations/caching.py). In such tests a change replaces it at once; transactional
-    tests commit, and take the real path."""
+    (recommendations/caching.py). In such tests a change marks the version to be replaced, in
+    the test's transaction, before it is next read; transactional tests commit, and take the
+    real path."""
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")):
         monkeypatch.setattr(caching, "BUMP_INSIDE_TRANSACTIONS", True)
+    monkeypatch.setattr(caching._local, "pending", False, raising=False)
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,8 @@ def set_implementation(number: int, key: str, user=None) -> None:
 
 
 def token() -> str:
-    return DataVersion.objects.get(pk=1).token
+    """The data version the next request reads."""
+    return caching.current_version().token
 
 
 @pytest.mark.parametrize("path", PUBLIC)
@@ -102,7 +103,7 @@ def test_the_key_holds_the_query_string_the_language_and_the_host():
     assert client.get("/matrix/", HTTP_HOST="localhost")["X-Cache"] == "miss"
 
 
-def test_a_change_is_visible_on_the_very_next_request(rec):
+def test_a_change_is_visible_on_the_very_next_request():
     client = Client()
     assert "In progress" not in client.get("/recommendations/R14/").content.decode()
     before = token()
@@ -197,14 +198,14 @@ def test_with_redis_a_kept_page_takes_no_query_and_a_change_shows_at_once(
     set_implementation(14, "in_progress")
     changed = client.get(path)
     assert changed["X-Cache"] == "miss"
-    assert caching.cache.get(caching.VERSION_KEY).token == token()
+    assert caching.cache.get(caching.VERSION_KEY).token == DataVersion.objects.get(pk=1).token
 
 
 def test_with_redis_the_version_copy_is_made_again_from_the_row(redis_cache):
     Client().get("/")
     caching.cache.delete(caching.VERSION_KEY)
     assert Client().get("/")["X-Cache"] == "hit"  # the same token, read again from the row
-    assert caching.cache.get(caching.VERSION_KEY).token == token()
+    assert caching.cache.get(caching.VERSION_KEY).token == DataVersion.objects.get(pk=1).token
 
 
 def test_a_cache_that_does_not_answer_means_pages_rendered_not_errors(monkeypatch, settings):
@@ -323,7 +324,21 @@ def test_the_secretariats_download_with_internal_columns_is_never_kept(secretari
     assert public.content != response.content
 
 
-def test_a_page_is_kept_no_longer_than_public_cache_seconds(settings):
+def test_a_page_is_kept_public_cache_seconds_at_most(settings, monkeypatch):
+    settings.PUBLIC_CACHE_SECONDS = 42
+    kept = []
+    original = caching.cache.set
+
+    def spy(key, value, timeout):
+        kept.append((key, timeout))
+        return original(key, value, timeout)
+
+    monkeypatch.setattr(caching.cache, "set", spy)
+    Client().get("/")
+    assert [timeout for key, timeout in kept if key.startswith("page:")] == [42]
+
+
+def test_public_cache_seconds_0_turns_the_cache_off(settings):
     settings.PUBLIC_CACHE_SECONDS = 0
     client = Client()
     client.get("/")
@@ -336,7 +351,7 @@ def test_while_the_database_does_not_answer_kept_pages_are_served_and_others_get
     client = Client(raise_request_exception=False)
     kept = client.get("/recommendations/R14/")
 
-    def refused(using="default"):
+    def refused(*args):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(caching, "current_version", refused)
