@@ -156,7 +156,7 @@ class Writer:
 
 def drafts_in_database(url: str) -> dict[int, int]:
     """write number -> update id, of every fault-test draft the database holds."""
-    parts = urllib.parse.urlsplit(url)
+    assert urllib.parse.urlsplit(url).scheme.startswith("postgres"), "fault.py needs PostgreSQL"
     sql = (
         "SELECT action_taken, id FROM recommendations_progressupdate "
         f"WHERE action_taken LIKE '{WRITE_PREFIX} %'"
@@ -168,7 +168,6 @@ def drafts_in_database(url: str) -> dict[int, int]:
         check=True,
         env={**os.environ, "PGCONNECT_TIMEOUT": "10"},
     ).stdout
-    assert parts.scheme.startswith("postgres")
     found = {}
     for line in out.splitlines():
         text, pk = line.split("\t")
