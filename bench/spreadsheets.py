@@ -6,12 +6,10 @@ each: the median server time of 5 requests after a warm-up, the peak memory Pyth
 during one request (tracemalloc), the file size and the SQL queries. Then it grows the database
 to 100 times the rows (as bench/public_pages.py does) and prints the same, once each.
 
-Then the import: a CSV that changes every row (each recommendation gets another assessment
-status), read and planned (the preview), then applied: time, peak memory and queries of each.
-At scale the import runs on the first 5,000 rows, its limit per file.
+The import has its own benchmark: bench/import_matrix.py.
 
-Targets at 384 rows: each export under 0.5 s, preview plus apply under 3 s, and numbers of
-queries that do not grow with the rows (except the apply's writes, a few per changed row).
+Targets at 384 rows: each export under 0.5 s, and numbers of queries that do not grow with the
+rows.
 
     .venv/bin/python bench/spreadsheets.py            # SQLite
     DATABASE_URL=postgres://... .venv/bin/python bench/spreadsheets.py
@@ -27,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import (
     CaptureQueriesContext,
@@ -37,8 +35,6 @@ from django.test.utils import (
 from public_pages import grow  # sets Django up, so it comes before the app's imports
 
 from recommendations.demo import demo_seed
-from recommendations.importer import MAX_ROWS, apply_import, plan_import, read_sheet
-from recommendations.models import AssessmentStatus, Recommendation
 from recommendations.reference import load_reference_data
 
 FORMATS = ("csv", "xlsx", "ods", "json")
@@ -76,51 +72,6 @@ def report(client: Client, rows: int, repeat: int) -> dict[str, int]:
     return counts
 
 
-def changing_every_row(limit: int) -> bytes:
-    """A CSV giving each of the first ``limit`` recommendations another assessment status."""
-    statuses = list(AssessmentStatus.objects.order_by("order"))
-    lines = ["No.,Assessment status"]
-    for number, status_id in Recommendation.objects.order_by("number").values_list(
-        "number", "assessment_status_id"
-    )[:limit]:
-        others = [s for s in statuses if s.pk != status_id]
-        lines.append(f"R{number},{others[number % len(others)].label_en}")
-    return "\n".join(lines).encode()
-
-
-def timed(function):
-    """(result, seconds, peak MiB, queries): memory from a first run rolled back (tracemalloc
-    slows Python down), time and queries from a second, real run."""
-    tracemalloc.start()
-    with transaction.atomic():
-        function()
-        transaction.set_rollback(True)
-    _current, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    start = time.perf_counter()
-    with CaptureQueriesContext(connection) as queries:
-        result = function()
-    seconds = time.perf_counter() - start
-    return result, seconds, peak / 2**20, len(queries)
-
-
-def report_import(rows: int) -> int:
-    content = changing_every_row(min(rows, MAX_ROWS))
-    plan, preview_s, preview_mb, preview_q = timed(
-        lambda: plan_import("bench.csv", read_sheet("bench.csv", content))
-    )
-    changed, apply_s, apply_mb, apply_q = timed(lambda: apply_import(plan, user=None))
-    print(f"\nimport of a CSV changing {len(plan.rows):,} rows (database of {rows:,})")
-    print(f"{'step':8} {'seconds':>9} {'peak MiB':>9} {'queries':>8}")
-    print(f"{'preview':8} {preview_s:9.3f} {preview_mb:9.1f} {preview_q:8}")
-    print(f"{'apply':8} {apply_s:9.3f} {apply_mb:9.1f} {apply_q:8}  ({changed:,} changed)")
-    total = preview_s + apply_s
-    if rows == 384:
-        verdict = "within" if total < 3 else "OVER"
-        print(f"preview + apply: {total:.2f} s ({verdict} the 3 s target)")
-    return preview_q
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-scale", action="store_true", help="skip the 38,400-row run")
@@ -134,14 +85,11 @@ def main():
         demo_seed()
         client = Client()
         before = report(client, 384, REQUESTS)
-        preview_queries = report_import(384)
         if not options.no_scale:
             total = grow(SCALE)
             after = report(client, total, 1)
             same = before == after
             print("export queries independent of the rows" if same else "EXPORT QUERIES GREW")
-            same = report_import(total) == preview_queries
-            print("preview queries independent of the rows" if same else "PREVIEW QUERIES GREW")
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
         teardown_test_environment()

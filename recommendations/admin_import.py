@@ -22,14 +22,25 @@ from recommendations.filters import Vocabulary, with_vocabulary
 from recommendations.importer import (
     EXTENSIONS,
     MAX_BYTES,
+    Choices,
     ImportFileError,
+    PlanChanged,
     apply_import,
     importable_fields,
     plan_import,
-    read_sheet,
-    remember_mapping,
+    read_document,
 )
-from recommendations.models import Recommendation, SpreadsheetUpload
+from recommendations.importer.text import normalise
+from recommendations.importer.values import read_date
+from recommendations.models import (
+    AssessmentStatus,
+    ImplementationStatus,
+    ImportColumnMapping,
+    MandateHolder,
+    Recommendation,
+    SpreadsheetUpload,
+    ValueAlias,
+)
 
 KEEP_UPLOADS = datetime.timedelta(days=1)
 TEMPLATE = "admin/recommendations/recommendation/import.html"
@@ -37,12 +48,12 @@ TEMPLATE = "admin/recommendations/recommendation/import.html"
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Spreadsheet"),
+        label=gettext_lazy("The Matrix"),
         help_text=gettext_lazy(
-            "XLSX, ODS or CSV (UTF-8 or Windows-1252, comma or semicolon), up to 10 MB. One row "
-            "per recommendation, with a column for its number (R14, 14 or Rec. 14)."
+            "XLSX, ODS, CSV, Word (.docx) or PDF (with its text, not a scan), up to 10 MB. "
+            "Every sheet or table with a column of recommendation numbers is read."
         ),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.ods,.csv,.docx,.pdf"}),
     )
 
     def clean_file(self):
@@ -55,9 +66,67 @@ class UploadForm(forms.Form):
         extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
         if extension not in EXTENSIONS:
             raise forms.ValidationError(
-                _("“%(name)s” is not an XLSX, ODS or CSV file.") % {"name": upload.name}
+                _("“%(name)s” is not an XLSX, ODS, CSV, Word (.docx) or PDF file.")
+                % {"name": upload.name}
             )
         return upload
+
+
+def _choices(request, document) -> Choices:
+    """What the officer chose in the preview's form."""
+    post = request.POST
+    names = [table.name for table in document.tables]
+    choices = Choices()
+    for key, value in post.items():
+        if key.startswith("column_"):
+            table, _sep, index = key.removeprefix("column_").partition("_")
+            if table.isdigit() and index.isdigit() and int(table) < len(names):
+                choices.columns[(names[int(table)], int(index))] = value
+        elif key.startswith("settle_"):
+            choices.settle[key] = value
+        elif key.startswith("map_") and value != "?":
+            choices.values[key] = value
+        elif key.startswith("stale_"):
+            choices.include_stale.add(key.removeprefix("stale_"))
+    if post.get("stale_all") == "on":
+        choices.include_stale.add("all")
+    if post.get("file_date"):
+        choices.file_date = read_date(post["file_date"])
+    return choices
+
+
+def _remember(plan, choices: Choices, user) -> int:
+    """Save the columns and values mapped in the preview for every later import."""
+    saved = 0
+    for table in plan.tables:
+        for column in table.columns:
+            if column.chosen:
+                ImportColumnMapping.objects.update_or_create(
+                    header=normalise(column.header)[:200],
+                    defaults={"field": column.field or "", "updated_by": user},
+                )
+                saved += 1
+    for key, target in choices.values.items():
+        value = next((v for v in plan.mapped if v.key == key), None)
+        if value is not None:
+            ValueAlias.objects.update_or_create(
+                kind=value.kind,
+                value=value.normalised,
+                defaults={"target": target, "updated_by": user, "from_reference_data": False},
+            )
+            saved += 1
+    return saved
+
+
+def _targets() -> dict[str, list[tuple[str, str]]]:
+    """What an unknown value can be mapped to, by kind."""
+    return {
+        ValueAlias.Kind.ASSESSMENT: [(s.key, s.label) for s in AssessmentStatus.objects.all()],
+        ValueAlias.Kind.IMPLEMENTATION: [
+            (s.key, s.label) for s in ImplementationStatus.objects.all()
+        ],
+        ValueAlias.Kind.MANDATE_HOLDER: [(h.slug, str(h)) for h in MandateHolder.objects.all()],
+    }
 
 
 def import_view(model_admin, request):
@@ -66,10 +135,26 @@ def import_view(model_admin, request):
     context = {
         **model_admin.admin_site.each_context(request),
         "opts": model_admin.model._meta,
-        "title": _("Import a spreadsheet"),
+        "title": _("Import the Matrix"),
         "template_url": reverse("admin:recommendations_recommendation_import_template"),
     }
     SpreadsheetUpload.objects.filter(created_at__lt=timezone.now() - KEEP_UPLOADS).delete()
+
+    def preview(plan, upload, choices, status=200):
+        return render(
+            request,
+            TEMPLATE,
+            {
+                **context,
+                "plan": plan,
+                "upload": upload,
+                "fields": importable_fields(),
+                "targets": _targets(),
+                "choices": choices,
+                "tables": list(enumerate(plan.tables)),
+            },
+            status=status,
+        )
 
     if request.method == "POST" and "upload" in request.POST:
         upload_id = request.POST["upload"]
@@ -81,43 +166,46 @@ def import_view(model_admin, request):
         if upload is None:
             messages.error(request, _("This preview has expired: upload the file again."))
             return redirect("admin:recommendations_recommendation_import")
-        choices = {
-            int(key.removeprefix("column_")): value
-            for key, value in request.POST.items()
-            if key.startswith("column_") and key.removeprefix("column_").isdigit()
-        }
         try:
             # bytes(): PostgreSQL returns a BinaryField as a memoryview.
-            sheet = read_sheet(upload.filename, bytes(upload.content))
-            plan = plan_import(upload.filename, sheet, choices)
+            document = read_document(upload.filename, bytes(upload.content))
+            choices = _choices(request, document)
+            plan = plan_import(document, choices)
         except ImportFileError as error:
             messages.error(request, str(error))
             return redirect("admin:recommendations_recommendation_import")
-        preview = {**context, "plan": plan, "upload": upload, "fields": importable_fields()}
-        if request.POST.get("remember") == "on" and remember_mapping(plan.columns, request.user):
-            messages.success(request, _("Your choices of columns are saved for next time."))
+        if request.POST.get("remember") == "on" and _remember(plan, choices, request.user):
+            messages.success(request, _("Your choices are saved for the next imports."))
         if request.POST.get("action") != "apply":
-            return render(request, TEMPLATE, preview)
-        skip = request.POST.get("skip_rows_in_error") == "on"
-        if plan.problems and not skip:
-            messages.error(
-                request, _("The file has problems: fix them, or choose to skip those rows.")
-            )
-            return render(request, TEMPLATE, preview)
+            return preview(plan, upload, choices)
         try:
-            changed = apply_import(plan, user=request.user, skip_rows_in_error=skip)
-        except ImportFileError as error:  # a row the service refused: nothing was written
+            outcome = apply_import(
+                document,
+                choices,
+                fingerprint=request.POST.get("fingerprint", ""),
+                user=request.user,
+            )
+        except PlanChanged as changed:
+            messages.error(
+                request,
+                _(
+                    "Nothing was written: the records changed since your preview (another "
+                    "import, or an edit). This is the new preview: check it and apply again."
+                ),
+            )
+            return preview(changed.plan, upload, choices, status=409)
+        except ImportFileError as error:  # refused by the service: nothing was written
             messages.error(request, str(error))
-            return render(request, TEMPLATE, preview)
+            return preview(plan, upload, choices)
         upload.delete()
         messages.success(
             request,
             ngettext(
                 "Imported from %(name)s: %(count)d recommendation changed.",
                 "Imported from %(name)s: %(count)d recommendations changed.",
-                changed,
+                outcome.changed,
             )
-            % {"name": plan.filename, "count": changed},
+            % {"name": plan.filename, "count": outcome.changed},
         )
         return redirect("admin:recommendations_recommendation_changelist")
 
@@ -135,18 +223,14 @@ def import_view(model_admin, request):
         file = form.cleaned_data["file"]
         content = file.read()
         try:
-            plan = plan_import(file.name, read_sheet(file.name, content))
+            plan = plan_import(read_document(file.name, content))
         except ImportFileError as error:
             form.add_error("file", str(error))
         else:
             upload = SpreadsheetUpload.objects.create(
                 user=request.user, filename=file.name[:200], content=content
             )
-            return render(
-                request,
-                TEMPLATE,
-                {**context, "plan": plan, "upload": upload, "fields": importable_fields()},
-            )
+            return preview(plan, upload, Choices())
     return render(request, TEMPLATE, {**context, "form": form})
 
 

@@ -6,6 +6,7 @@ change, with who, when, what and why); reads go through ``RecommendationQuerySet
 """
 
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchVector
@@ -70,6 +71,9 @@ class AuditFields(models.Model):
         related_name="+",
         verbose_name=_("progress update"),
     )
+    # The day a status took effect when its source says so (an imported Matrix's
+    # "Assessment / Date" column); the record's own date says when it was entered.
+    history_effective_date = models.DateField(_("took effect on"), null=True, blank=True)
 
     class Meta:
         abstract = True
@@ -264,6 +268,12 @@ class MandateHolder(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
     abbreviation = models.CharField(_("abbreviation"), max_length=20, blank=True)
+    abbreviation_fr = models.CharField(_("abbreviation in French"), max_length=20, blank=True)
+    name_fr_source = models.TextField(
+        _("source of the French name"),
+        blank=True,
+        help_text=_("The official French document that gives the French name."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
@@ -449,14 +459,64 @@ class ProgressStatement(models.Model):
 # The recommendations
 #
 
-_NUMBER_TOKEN = re.compile(r"^(?:rec(?:ommendation)?\.?\s*|r\s*)?0*(\d{1,4})$", re.IGNORECASE)
 _NUMBER_RANGE = re.compile(r"^(?:r)?0*(\d{1,4})-(?:r)?0*(\d{1,4})$", re.IGNORECASE)
+# "R14", "R 14", "R.14", "R-14", "14", "14.", "014", "Rec. 14", "Recommendation 14",
+# "Recommandation no 14", "#14", then an optional part ("(a)", "(b)", ".a", "a") and the rest.
+_REFERENCE = re.compile(
+    r"^\s*(?:(?:recommendations?|recommandations?|recs?)\s*\.?\s*(?:n[o°º]\.?\s*)?"
+    r"|r\s*[.\-]?\s*|[#№]\s*)?"
+    r"0*(?P<number>\d{1,4})(?![\d])"
+    r"(?:\s*\((?P<bracketed>[a-z]|[ivx]{1,4})\)|[.\-]?(?P<letter>[a-z])(?![\w]))?"
+    r"(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_REST_SEPARATORS = " \t\n.:;,-\u2013\u2014)"
+
+
+@dataclass(frozen=True)
+class RecommendationReference:
+    """What a cell says about a recommendation: its number, which part, and any text after."""
+
+    number: int
+    part: str = ""  # "a" for "R63 (a)", "R63(a)" or "63.a"
+    rest: str = ""  # "The Court should..." for "R14 - The Court should..."
+
+
+def parse_recommendation_reference(value) -> RecommendationReference | None:
+    """The one parser of recommendation numbers (R<n>); None when ``value`` is not one.
+
+    A number cell (14 or 14.0), or a text that starts with the number: "R14", "R 14",
+    "R.14", "R-14", "14.", "014", "Rec. 14", "Recommendation 14", "Recommandation 14",
+    "R63 (a)", "14.a", "R14 - The Court should...", "14. The Court...". "14.5" or "14abc" are
+    not. The number is not checked against the range R1-R384 here.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return RecommendationReference(int(value)) if float(value).is_integer() else None
+    match = _REFERENCE.match(str(value).replace("\u00a0", " "))
+    if not match:
+        return None
+    rest = match.group("rest")
+    if rest and rest[0] not in _REST_SEPARATORS:
+        return None
+    if re.match(r"^[.,]0*$", rest.strip()) and rest.strip():
+        rest = ""  # "14.0"
+    if re.match(r"^\s*[.,]\d", rest):
+        return None  # "14.5" is a paragraph, not a recommendation
+    part = (match.group("bracketed") or match.group("letter") or "").lower()
+    return RecommendationReference(
+        int(match.group("number")), part, rest.lstrip(_REST_SEPARATORS).strip()
+    )
 
 
 def parse_recommendation_number(text: str) -> int | None:
-    """The number in "R14", "r014", "14", "Rec. 14", "Recommendation 14"; None otherwise."""
-    match = _NUMBER_TOKEN.match(str(text).strip())
-    return int(match.group(1)) if match else None
+    """The number in "R14", "r014", "14", "Rec. 14", "Recommendation 14"; None otherwise
+    (nothing may follow the number: "R14 (a)" or "R14 - text" are not)."""
+    reference = parse_recommendation_reference(str(text).strip())
+    if reference is None or reference.part or reference.rest:
+        return None
+    return reference.number
 
 
 def parse_recommendation_numbers(text: str) -> list[int] | None:
@@ -825,6 +885,68 @@ class ImportColumnMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.header} → {self.field or '-'}"
+
+
+class ValueAlias(models.Model):
+    """A word the import reads as a vocabulary term or a mandate-holder ("Ongoing" = In
+    progress, "Greffe" = Registry), or as no value at all ("N/A").
+
+    Reference data (``fixtures/value_aliases.csv``) gives the words every reader of a progress
+    Matrix takes the same way; the Secretariat adds the ones it maps in an import's preview.
+    """
+
+    class Kind(models.TextChoices):
+        ASSESSMENT = "assessment_status", _("Assessment status")
+        IMPLEMENTATION = "implementation_status", _("Implementation status")
+        MANDATE_HOLDER = "mandate_holder", _("Mandate-holder")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    value = models.CharField(
+        _("value (normalised)"), max_length=200, help_text=_("Lower case, no accents.")
+    )
+    target = models.CharField(
+        _("read as"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "The key of the status or the slug of the mandate-holder; empty: the cell gives no "
+            "value and is left out."
+        ),
+    )
+    from_reference_data = models.BooleanField(_("from the reference data"), default=False)
+    note = models.TextField(_("note"), blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        verbose_name = _("import value alias")
+        verbose_name_plural = _("import value aliases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "value"], name="%(app_label)s_%(class)s_unique_value"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.value} → {self.target or '-'}"
+
+
+class ImportLock(models.Model):
+    """One row that an import's apply locks (``select_for_update``), so that two applies run
+    one after the other: the second re-plans against what the first wrote."""
+
+    name = models.CharField(max_length=40, unique=True)
+    taken_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import lock")
+        verbose_name_plural = _("import locks")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 #

@@ -36,6 +36,7 @@ from recommendations.models import (
     Section,
     Source,
     Topic,
+    ValueAlias,
     parse_recommendation_number,
 )
 from recommendations.services import Assignment, recommendation_create, recommendation_update
@@ -141,6 +142,7 @@ def load_reference_data(*, fixtures_dir: Path = FIXTURES_DIR, user=None) -> Load
         for row in read_csv(fixtures_dir / "mandate_holders.csv"):
             values = {**row, "parent": holders[row["parent"]] if row["parent"] else None}
             holders.update(_sync(MandateHolder, "slug", [values], report))
+        _load_value_aliases(read_csv(fixtures_dir / "value_aliases.csv"), holders, report)
         _sync(
             Topic,
             "key",
@@ -199,6 +201,18 @@ def _sync(model: type[models.Model], key: str, rows: list[dict], report: LoadRep
             obj.save()
             report.created[model._meta.verbose_name_plural] += 1
         else:
+            # A fact the record does not have yet is added; one it holds otherwise is kept.
+            added = [
+                name
+                for name, value in values.items()
+                if value and getattr(obj, name) in ("", None) and isinstance(value, str)
+            ]
+            if added:
+                for name in added:
+                    setattr(obj, name, values[name])
+                obj.full_clean()
+                obj.save(update_fields=added)
+                report.changed[model._meta.verbose_name_plural] += 1
             differing = sorted(
                 name for name, value in values.items() if getattr(obj, name) != value
             )
@@ -209,6 +223,39 @@ def _sync(model: type[models.Model], key: str, rows: list[dict], report: LoadRep
                 )
         result[str(values[key])] = obj
     return result
+
+
+def _load_value_aliases(rows, holders: dict, report: LoadReport) -> None:
+    """The words every reader of a progress Matrix takes the same way ("Ongoing", "Done")."""
+    from recommendations.importer.text import normalise
+
+    existing = set(ValueAlias.objects.values_list("kind", "value"))
+    known = {
+        ValueAlias.Kind.ASSESSMENT: set(AssessmentStatus.objects.values_list("key", flat=True)),
+        ValueAlias.Kind.IMPLEMENTATION: set(
+            ImplementationStatus.objects.values_list("key", flat=True)
+        ),
+        ValueAlias.Kind.MANDATE_HOLDER: set(holders),
+    }
+    new = []
+    for row in rows:
+        value = normalise(row["value"])[:200]
+        if row["target"] and row["target"] not in known[row["kind"]]:
+            raise ValueError(f"value_aliases.csv: {row['kind']} {row['target']} does not exist")
+        if (row["kind"], value) not in existing:
+            existing.add((row["kind"], value))
+            new.append(
+                ValueAlias(
+                    kind=row["kind"],
+                    value=value,
+                    target=row["target"],
+                    note=row["note"],
+                    from_reference_data=True,
+                )
+            )
+    ValueAlias.objects.bulk_create(new)
+    if new:
+        report.created[ValueAlias._meta.verbose_name_plural] += len(new)
 
 
 def _create_recommendations(user, report: LoadReport) -> None:

@@ -6,13 +6,16 @@ one transaction and leaves one history record with who, when, what changed, why 
 which path (``ChangeSource``).
 """
 
+import datetime
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -195,6 +198,171 @@ def recommendations_bulk_update(
                 recommendation, changes=changes, user=user, reason=reason, source=source
             )
         )
+
+
+@dataclass(frozen=True)
+class Update:
+    """One recommendation's changes in ``recommendation_update_many``."""
+
+    pk: int
+    changes: Mapping[str, Any]
+    reason: str
+    # The day each status took effect, when the source says (an imported date column).
+    since: Mapping[str, datetime.date] = field(default_factory=dict)
+
+
+def recommendation_update_many(
+    updates: Iterable[Update], *, user: AbstractBaseUser | None, source: str
+) -> list[int]:
+    """``recommendation_update`` for many recommendations at once, in a fixed number of queries
+    whatever their number; return the pks that changed. All or nothing.
+
+    The same rules as one by one (equal values ignored, a named demonstration status
+    confirmed, setting a section sets its cluster, one history record per changed
+    recommendation with who, why and the path, the mandate-holder snapshot with it), written
+    with ``bulk_update`` and ``bulk_create``. A value the model refuses raises ValidationError
+    naming the recommendation, before anything is written.
+    """
+    updates = list(updates)
+    for update in updates:
+        _require_reason(update.reason)
+        unknown = set(update.changes) - set(UPDATABLE_FIELDS) - {"assignments"}
+        if unknown:
+            raise ValueError(f"Not an updatable field: {', '.join(sorted(unknown))}")
+    with transaction.atomic():
+        current = Recommendation.objects.select_for_update().in_bulk([u.pk for u in updates])
+        assignments = defaultdict(list)
+        for row in MandateAssignment.objects.filter(recommendation__in=list(current)):
+            assignments[row.recommendation_id].append(row)
+        now = timezone.now()
+        written: dict[int, Recommendation] = {}
+        fields: set[str] = set()
+        new_rows: list[MandateAssignment] = []
+        replaced: list[int] = []  # recommendations whose assignments are rewritten
+        since: dict[int, datetime.date | None] = {}
+        for update in updates:
+            recommendation = current[update.pk]
+            changes = dict(update.changes)
+            if changes.get("section") is not None and "cluster" not in changes:
+                changes["cluster"] = changes["section"].cluster
+            changed = [
+                name
+                for name in UPDATABLE_FIELDS
+                if name in changes and _differs(recommendation, name, changes[name], source)
+            ]
+            for name in changed:
+                setattr(recommendation, name, changes[name])
+                if name in STATUS_FIELDS:
+                    changed_at, demo_flag = STATUS_FIELDS[name]
+                    day = update.since.get(name)
+                    setattr(
+                        recommendation,
+                        changed_at,
+                        timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+                        if day
+                        else now,
+                    )
+                    setattr(recommendation, demo_flag, False)
+                    fields.update((changed_at, demo_flag))
+            recommendation._prefetched_objects_cache = {"assignments": assignments[update.pk]}
+            rows = (
+                _assignment_rows(recommendation, changes["assignments"], source)
+                if "assignments" in changes
+                else None
+            )
+            if not changed and rows is None:
+                continue
+            # Plain fields are checked here; foreign keys come as instances from the database.
+            plain = [
+                name for name in changed if not Recommendation._meta.get_field(name).is_relation
+            ]
+            excluded = [f.name for f in Recommendation._meta.fields if f.name not in plain]
+            try:
+                recommendation.clean_fields(exclude=excluded)
+                if "section" in changed or "cluster" in changed:
+                    recommendation.clean()
+            except ValidationError as error:
+                raise ValidationError(
+                    f"{recommendation.code}: {' '.join(error.messages)}"
+                ) from error
+            if rows is not None:
+                assignments[update.pk] = rows
+                new_rows += rows
+                replaced.append(update.pk)
+            fields.update(changed)
+            recommendation.updated_at = now
+            _stamp(recommendation, user=user, reason=update.reason, source=source)
+            written[update.pk] = recommendation
+            since[update.pk] = max(update.since.values(), default=None)
+        if not written:
+            return []
+        Recommendation.objects.bulk_update(
+            list(written.values()), sorted(fields | {"updated_at"}), batch_size=500
+        )
+        if replaced:
+            MandateAssignment.objects.filter(recommendation__in=replaced).delete()
+            MandateAssignment.objects.bulk_create(new_rows, batch_size=500)
+        _bulk_history(list(written.values()), assignments, since, now)
+    return list(written)
+
+
+def _bulk_history(recommendations, assignments, since, now) -> None:
+    """One history record per recommendation, with its topics and mandate-holders snapshot
+    (what simple-history's post-save handler writes for one save, here in bulk)."""
+    from django.apps import apps
+
+    history_model = Recommendation.history.model
+    tracked = history_model.tracked_fields
+    records = [
+        history_model(
+            history_date=now,
+            history_user=r._history_user,
+            history_change_reason=r._change_reason,
+            history_type="~",
+            history_source=r._history_source,
+            history_effective_date=since.get(r.pk),
+            **{f.attname: getattr(r, f.attname) for f in tracked},
+        )
+        for r in recommendations
+    ]
+    records = history_model.objects.bulk_create(records, batch_size=500)
+    if any(record.pk is None for record in records):  # a database that returns no ids
+        latest = (
+            history_model.objects.filter(id__in=[r.pk for r in recommendations])
+            .values("id")
+            .annotate(last=Max("history_id"))
+        )
+        ids = {row["id"]: row["last"] for row in latest}
+        for record in records:
+            record.pk = record.history_id = ids[record.id]
+    by_id = {record.id: record for record in records}
+    holders_model = apps.get_model("recommendations", "HistoricalMandateAssignment")
+    topics_model = apps.get_model("recommendations", "HistoricalRecommendation_topics")
+    through = Recommendation.topics.through
+    topic_rows = through.objects.filter(recommendation__in=list(by_id))
+    topics_model.objects.bulk_create(
+        [
+            topics_model(
+                history=by_id[row.recommendation_id],
+                id=row.id,
+                recommendation_id=row.recommendation_id,
+                topic_id=row.topic_id,
+            )
+            for row in topic_rows
+        ],
+        batch_size=500,
+    )
+    holder_rows = MandateAssignment.objects.filter(recommendation__in=list(by_id))
+    holders_model.objects.bulk_create(
+        [
+            holders_model(
+                history=by_id[row.recommendation_id],
+                **{f.attname: getattr(row, f.attname) for f in MandateAssignment._meta.fields},
+            )
+            for row in holder_rows
+        ],
+        batch_size=500,
+    )
 
 
 def _differs(current: Recommendation, name: str, value: Any, source: str) -> bool:

@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from recommendations import editions
 from recommendations.filters import RecommendationFilterSet
-from recommendations.importer import apply_import, plan_import, read_sheet
 from recommendations.models import (
     AssemblySession,
     AssessmentStatus,
@@ -32,6 +31,7 @@ from recommendations.models import (
 from recommendations.resources import RecommendationResource
 from recommendations.services import Assignment, recommendation_update
 from tests.conftest import DATA_VERSION, assign
+from tests.matrix_files import apply_file
 from tests.test_import import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_later_changes_never_change_a_published_edition(published, secretariat_u
     change(20, assessment_status=assessment("positively_assessed"), public_remarks="New.")
     # The import, too, writes the live records only.
     content = csv_bytes([["No.", "Implementation status"], ["R15", "Implemented"]])
-    apply_import(plan_import("m.csv", read_sheet("m.csv", content)), user=secretariat_user)
+    apply_file("m.csv", content, user=secretariat_user)
     assert Recommendation.objects.get(number=15).implementation_status.key == "implemented"
     assert frozen(published) == before
 

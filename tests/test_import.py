@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -10,11 +11,11 @@ from django.test import Client
 
 from recommendations.demo import demo_seed
 from recommendations.importer import (
-    MAX_ROWS,
+    Choices,
     ImportFileError,
     apply_import,
     plan_import,
-    read_sheet,
+    read_document,
 )
 from recommendations.models import (
     AssessmentStatus,
@@ -23,15 +24,13 @@ from recommendations.models import (
     MandateAssignment,
     Recommendation,
     SpreadsheetUpload,
+    ValueAlias,
 )
+from tests.matrix_files import apply_file, changes_of, plan_of
 
 pytestmark = pytest.mark.django_db
 
 IMPORT_URL = "/admin/recommendations/recommendation/import/"
-
-
-def plan_of(name: str, content: bytes):
-    return plan_import(name, read_sheet(name, content))
 
 
 def xlsx(rows: list[list], *, hidden_first: bool = False, merge: str = "") -> bytes:
@@ -59,17 +58,17 @@ def csv_bytes(rows: list[list], *, delimiter=",", encoding="utf-8") -> bytes:
 
 
 def fail_on(monkeypatch, number: int, error: Exception) -> None:
-    """Make the status service raise ``error`` when the import writes recommendation ``number``."""
-    from recommendations import importer
+    """Make the bulk write raise ``error`` when it reaches recommendation ``number``."""
+    from recommendations import services
 
-    real, target = importer.recommendation_update, Recommendation.objects.get(number=number).pk
+    real, target = services._bulk_history, Recommendation.objects.get(number=number).pk
 
-    def failing(pk, **kwargs):
-        if pk == target:
+    def failing(recommendations, *args):
+        if any(r.pk == target for r in recommendations):
             raise error
-        return real(pk, **kwargs)
+        return real(recommendations, *args)
 
-    monkeypatch.setattr(importer, "recommendation_update", failing)
+    monkeypatch.setattr(services, "_bulk_history", failing)
 
 
 @pytest.mark.parametrize("extension", ["xlsx", "ods", "csv"])
@@ -78,7 +77,7 @@ def test_an_exported_file_imported_back_changes_nothing(client, extension):
     content = client.get(f"/matrix.{extension}").content
     plan = plan_of(f"matrix.{extension}", content)
     assert plan.problems == []
-    assert plan.rows == []
+    assert plan.items == []
     assert plan.unchanged == 384
 
 
@@ -86,7 +85,7 @@ def test_a_french_export_imported_back_changes_nothing(client):
     demo_seed()
     client.cookies["django_language"] = "fr"
     plan = plan_of("matrice.xlsx", client.get("/matrix.xlsx").content)
-    assert (plan.problems, plan.rows, plan.unchanged) == ([], [], 384)
+    assert (plan.problems, plan.items, plan.unchanged) == ([], [], 384)
 
 
 def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
@@ -104,15 +103,17 @@ def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
     )
     plan = plan_of("Matrice ASP.csv", content)
     assert plan.problems == []
-    columns = {column.header: column.field for column in plan.columns}
+    columns = {column.header: column.field for column in plan.tables[0].columns}
     assert columns == {
         "N°": "number",
         "Statut de l'évaluation": "assessment_status",
         "Titulaires de mandat": "lead",
         "Responsabilité": "responsibility",
-        "Notes": None,  # not recognised: listed as ignored
+        "Notes": "public_remarks",
     }
-    changed = {row.recommendation.number: row.changes for row in plan.rows}
+    changed = {
+        item.recommendation.number: {c.field: c.value for c in item.changes} for item in plan.items
+    }
     assert set(changed) == {14, 15, 16, 17}
     assert changed[14]["assessment_status"].key == "positively_assessed"
     assert "responsibility" not in changed[14]  # R14 is already Court: no change
@@ -120,9 +121,10 @@ def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
         ("registry", 1),
         ("otp", 1),
     ]
+    assert changed[14]["public_remarks"] == "x"
     assert changed[16]["responsibility"] == "assembly_court"
 
-    assert apply_import(plan, user=secretariat_user) == 4
+    assert apply_file("Matrice ASP.csv", content, user=secretariat_user).changed == 4
     r14 = Recommendation.objects.get(number=14)
     assert r14.assessment_status.key == "positively_assessed"
     assert set(r14.assignments.values_list("mandate_holder__slug", flat=True)) == {
@@ -135,44 +137,63 @@ def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
     assert record.history_source == ChangeSource.IMPORT
 
 
-def test_every_problem_is_listed_at_once_with_row_column_and_value():
+def test_every_problem_is_listed_at_once_with_its_cell_column_and_value(secretariat_user):
     content = csv_bytes(
         [
-            ["No.", "Assessment status", "Lead mandate-holders"],
-            ["R14", "Brilliantly assessed", ""],
-            ["R999", "", ""],
-            ["R15", "", "Ministry of Magic"],
-            ["R16", "", ""],
-            ["R16", "", ""],
-            ["", "Positively assessed", ""],
-            ["abc", "", ""],
+            ["No.", "Assessment status", "Lead mandate-holders", "Short title"],
+            ["R14", "Brilliantly assessed", "", ""],
+            ["R999", "", "", ""],
+            ["R15", "", "Ministry of Magic", "A title"],
+            ["R16", "", "", ""],
+            ["R16", "", "", ""],
+            ["", "Positively assessed", "OTP", ""],
+            ["abc", "Positively assessed", "", ""],
+            ["R17", "", "", "x" * 201],
         ]
     )
     plan = plan_of("bad.csv", content)
-    found = {(p.row, p.column, p.value) for p in plan.problems}
+    found = {(p.where, p.column, p.value, p.message) for p in plan.problems}
     assert found == {
-        (2, "B (Assessment status)", "Brilliantly assessed"),
-        (3, "A (No.)", "R999"),
-        (4, "C (Lead mandate-holders)", "Ministry of Magic"),
-        (6, "A (No.)", "R16"),
-        (7, "A (No.)", "Not yet recorded"),
-        (8, "A (No.)", "abc"),
+        ("A3", "A (No.)", "R999", "Recommendation numbers run from R1 to R384."),
+        (
+            "A6",
+            "A (No.)",
+            "R16",
+            "R16 is in two places: “CSV” row 5 and “CSV” row 6. Neither is read.",
+        ),
+        (
+            "A7",
+            "A (No.)",
+            "Not yet recorded",
+            "No recommendation number in this row: its cells are not read.",
+        ),
+        ("A8", "A (No.)", "abc", "Not a recommendation number: its row is not read."),
+        (
+            "D9",
+            "D (Short title)",
+            "x" * 80 + "…",
+            "201 characters; this field holds at most 200.",
+        ),
     }
-    assert plan.rows_in_error == {2, 3, 4, 5, 6, 7, 8}  # both R16 rows
-    with pytest.raises(ValueError, match="problems"):
-        apply_import(plan, user=None)
+    assert [(v.kind, v.value, v.places) for v in plan.unknown] == [
+        ("assessment_status", "Brilliantly assessed", ["CSV, B2"]),
+        ("mandate_holder", "Ministry of Magic", ["CSV, C4"]),
+    ]
+    # R15's good cell is still read.
+    assert changes_of(plan) == {15: {"short_title": "A title"}}
+    assert apply_file("bad.csv", content, user=secretariat_user).changed == 1
 
 
-def test_all_or_nothing_when_the_last_row_fails(secretariat_user, monkeypatch):
+def test_all_or_nothing_when_the_write_fails_part_way(secretariat_user, monkeypatch):
     positive = AssessmentStatus.objects.get(key="positively_assessed")
     content = csv_bytes(
         [["No.", "Assessment status"]] + [[f"R{n}", positive.label_en] for n in (1, 2, 3)]
     )
-    plan = plan_of("m.csv", content)
     fail_on(monkeypatch, 3, RuntimeError("the database went away"))
     with pytest.raises(RuntimeError):
-        apply_import(plan, user=secretariat_user)
+        apply_file("m.csv", content, user=secretariat_user)
     assert not Recommendation.objects.filter(assessment_status=positive, number__lte=3).exists()
+    assert not Recommendation.history.filter(history_source=ChangeSource.IMPORT).exists()
 
 
 @pytest.mark.parametrize(
@@ -183,14 +204,19 @@ def test_all_or_nothing_when_the_last_row_fails(secretariat_user, monkeypatch):
         ("m.ods", b"PK\x03\x04broken", "is not a valid ODS file"),
         ("m.xlsx", b"\xd0\xcf\x11\xe0" + b"\0" * 100, "password-protected"),
         ("m.xlsx", b"x" * (10 * 2**20 + 1), "the limit is 10 MB"),
-        ("m.pdf", b"%PDF", "is not an XLSX, ODS or CSV file"),
-        ("m.csv", b"\n\n\n", "is empty"),
-        ("m.csv", b"Status,Text\nx,y\n", "No header row found"),
+        ("m.pdf", b"PDF", "is not a valid PDF file"),
+        ("m.txt", b"No.\nR1", "is not an XLSX, ODS, CSV, Word"),
+        ("m.csv", b"\n\n\n", "no table with anything in it"),
+        ("m.csv", b"Status,Text\nx,y\n", "No table in “m.csv” has a column"),
+        ("m.csv", b"No.,Text\nR1,\x00\n", "it holds NUL bytes"),
+        ("m.csv", b'No.,Text\nR1,"' + b"x" * 140_000 + b'"\n', "Line 2 of “m.csv” has a cell"),
+        ("m.docx", b"PK\x03\x04broken", "is not a valid DOCX file"),
     ],
 )
 def test_bad_files_get_a_clear_message(name, content, message):
-    with pytest.raises(ImportFileError, match=message):
+    with pytest.raises(ImportFileError, match=message) as raised:
         plan_of(name, content)
+    assert "Error" not in str(raised.value)  # never an exception's class name
 
 
 def test_a_damaged_xlsx_says_so():
@@ -199,48 +225,80 @@ def test_a_damaged_xlsx_says_so():
         plan_of("m.xlsx", good[: len(good) // 2])
 
 
-def test_too_many_rows():
-    content = csv_bytes([["No."]] + [["R1"]] * (MAX_ROWS + 1))
-    with pytest.raises(ImportFileError, match="the limit is 5000"):
+def test_too_many_rows_are_counted_exactly():
+    content = csv_bytes([["Matrix"], ["No."]] + [[f"R{n % 384 + 1}"] for n in range(6000)])
+    with pytest.raises(
+        ImportFileError,
+        match=re.escape("The file has 6,000 rows of recommendations; the limit is 5,000."),
+    ):
         plan_of("m.csv", content)
 
 
-def test_merged_header_cells_are_refused():
+def test_a_cell_over_the_limit_is_named():
+    from tests.matrix_files import Sheet, write
+
+    content = write("ods", [Sheet("Matrix", [["No.", "Text"], ["R1", "x" * 140_000]])])
+    with pytest.raises(
+        ImportFileError,
+        match=re.escape("Cell B2 of “Matrix” has 140,000 characters; the limit is 131,072."),
+    ):
+        plan_of("m.ods", content)
+
+
+def test_a_merged_header_is_read():
     content = xlsx(
         [["No.", "Assessment status", ""], ["R1", "Positively assessed", ""]], merge="B1:C1"
     )
-    with pytest.raises(ImportFileError, match="merged cells"):
-        plan_of("m.xlsx", content)
+    plan = plan_of("m.xlsx", content)
+    assert [(c.header, c.field) for c in plan.tables[0].columns] == [
+        ("No.", "number"),
+        ("Assessment status", "assessment_status"),
+        ("Assessment status", ""),
+    ]
+    assert (
+        plan.tables[0].columns[2].note == "ignored: column B (Assessment status) already gives this"
+    )
+    assert changes_of(plan) == {1: {"assessment_status": "Positively assessed"}}
 
 
 def test_formulas_are_never_imported_as_text():
     content = xlsx([["No.", "Public remarks"], ["R1", '=CONCAT("a","b")']])
     plan = plan_of("m.xlsx", content)
     assert plan.problems == []
-    assert plan.rows == []  # no computed value stored: the cell counts as empty
+    assert plan.items == []  # no computed value stored: the cell counts as empty
 
 
 def test_hidden_sheets_are_skipped():
     content = xlsx([["No.", "Assessment status"], ["R2", "Positively assessed"]], hidden_first=True)
     plan = plan_of("m.xlsx", content)
-    assert plan.sheet == "Current"
-    assert [row.recommendation.number for row in plan.rows] == [2]
+    assert [table.name for table in plan.tables] == ["Current"]
+    assert plan.skipped == [("Old", "hidden sheet")]
+    assert [item.recommendation.number for item in plan.items] == [2]
 
 
-def test_the_plan_reads_everything_in_a_fixed_number_of_queries(django_assert_num_queries):
-    # R27 has an assignment (procedural), like the large file's rows: same prefetches.
-    small = csv_bytes([["No.", "Assessment status"], ["R27", "Positively assessed"]])
-    large = csv_bytes(
-        [["No.", "Assessment status", "Lead mandate-holders"]]
-        + [[f"R{n}", "Positively assessed", "OTP"] for n in range(1, 385)]
+@pytest.mark.parametrize("rows", [10, 384])
+def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
+    rows, secretariat_user, django_assert_num_queries
+):
+    user = secretariat_user
+    demo_seed()  # every row has statuses and assignments to replace
+    content = csv_bytes(
+        [["No.", "Assessment status", "Lead mandate-holders", "Public remarks"]]
+        + [[f"R{n}", "Positively assessed", "OTP", f"Remark {n}"] for n in range(1, rows + 1)]
     )
-    # saved column choices, both status lists, sections, mandate-holders, the recommendations
-    # the file names, their assignments and those assignments' mandate-holders.
-    with django_assert_num_queries(8):
-        plan_of("small.csv", small)
-    with django_assert_num_queries(8):
-        plan = plan_of("large.csv", large)
-    assert len(plan.rows) == 384
+    # Saved column choices, value aliases, both status lists, mandate-holders, sections, the
+    # recommendations the file names, their assignments and those assignments'
+    # mandate-holders (no history query: the file has no date).
+    document = read_document("m.csv", content)
+    with django_assert_num_queries(9):
+        plan = plan_import(document)
+    assert len(plan.items) == rows
+    # The lock, the plan again (9), then: the rows locked, their assignments, one bulk
+    # update, assignments replaced (delete, insert), history records, their snapshots
+    # (topics and mandate-holders read, mandate-holders written), in two savepoints.
+    with django_assert_num_queries(23):
+        outcome = apply_import(document, Choices(), fingerprint=plan.fingerprint, user=user)
+    assert outcome.changed == rows
 
 
 #
@@ -248,51 +306,93 @@ def test_the_plan_reads_everything_in_a_fixed_number_of_queries(django_assert_nu
 #
 
 
+def upload_file(client, name: str, content: bytes):
+    upload = io.BytesIO(content)
+    upload.name = name
+    return client.post(IMPORT_URL, {"file": upload})
+
+
+def form_of(response, **extra) -> dict:
+    """What the preview's form sends back: its upload, the plan's fingerprint, choices."""
+    return {
+        "upload": response.context["upload"].pk,
+        "fingerprint": response.context["plan"].fingerprint,
+        **extra,
+    }
+
+
 def test_preview_then_apply_in_the_back_office(secretariat_client):
     content = csv_bytes([["No.", "Assessment status"], ["R30", "Negatively assessed"]])
-    upload = io.BytesIO(content)
-    upload.name = "matrix.csv"
-    preview = secretariat_client.post(IMPORT_URL, {"file": upload})
+    preview = upload_file(secretariat_client, "matrix.csv", content)
     assert preview.status_code == 200
     page = preview.content.decode()
-    assert "1 recommendation would change." in page
+    assert "1 recommendation would change" in page
     assert "Negatively assessed" in page
     assert Recommendation.objects.get(number=30).assessment_status is None  # nothing written
 
-    stored = SpreadsheetUpload.objects.get()
-    again = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "preview"})
-    assert "1 recommendation would change." in again.content.decode()
+    again = secretariat_client.post(IMPORT_URL, form_of(preview, action="preview"))
+    assert "1 recommendation would change" in again.content.decode()
     assert Recommendation.objects.get(number=30).assessment_status is None  # still a preview
-    done = secretariat_client.post(
-        IMPORT_URL, {"upload": stored.pk, "action": "apply"}, follow=True
-    )
+    done = secretariat_client.post(IMPORT_URL, form_of(again, action="apply"), follow=True)
     assert "Imported from matrix.csv: 1 recommendation changed." in done.content.decode()
     assert Recommendation.objects.get(number=30).assessment_status.key == "negatively_assessed"
     assert not SpreadsheetUpload.objects.exists()
 
 
-def test_rows_in_error_block_the_import_unless_skipped(secretariat_client):
+def test_the_preview_shows_every_sheet_problem_and_value_to_map(secretariat_client):
+    from tests.matrix_files import Sheet, write
+
+    content = write(
+        "xlsx",
+        [
+            Sheet("Part I", [["No.", "Assessment status"], ["R30", "Weird"], ["R31", "Done"]]),
+            Sheet("Legend", [["Colour", "Meaning"]]),
+        ],
+    )
+    preview = upload_file(secretariat_client, "m.xlsx", content)
+    page = preview.content.decode()
+    assert "<td>Part I</td><td>row 1</td><td>2</td>" in page
+    assert "“Legend”: no column of recommendation numbers in its first 30 rows" in page
+    assert "Weird" in page
+    assert "Part I, B2" in page
+    # "Done" is an implementation word: as an assessment it is a value to map too.
+    unknown = {value.value: value.key for value in preview.context["plan"].unknown}
+    assert set(unknown) == {"Weird", "Done"}
+    mapped = secretariat_client.post(
+        IMPORT_URL,
+        form_of(
+            preview,
+            action="preview",
+            remember="on",
+            **{unknown["Weird"]: "negatively_assessed", unknown["Done"]: ""},
+        ),
+    )
+    assert changes_of(mapped.context["plan"]) == {30: {"assessment_status": "Negatively assessed"}}
+    saved = ValueAlias.objects.get(value="weird")
+    assert (saved.kind, saved.target, saved.from_reference_data) == (
+        "assessment_status",
+        "negatively_assessed",
+        False,
+    )
+    # Remembered: the next file reads it without asking.
+    later = plan_of("n.xlsx", content)
+    assert [value.value for value in later.unknown] == []
+    assert sorted(changes_of(later)) == [30]
+
+
+def test_the_cells_that_are_fine_are_applied_and_the_others_listed(secretariat_client):
     content = csv_bytes(
         [["No.", "Assessment status"], ["R30", "Negatively assessed"], ["R31", "Nonsense"]]
     )
-    upload = io.BytesIO(content)
-    upload.name = "matrix.csv"
-    secretariat_client.post(IMPORT_URL, {"file": upload})
-    stored = SpreadsheetUpload.objects.get()
-    refused = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "apply"})
-    assert "fix them, or choose to skip those rows" in refused.content.decode()
-    assert Recommendation.objects.get(number=30).assessment_status is None
-    secretariat_client.post(
-        IMPORT_URL, {"upload": stored.pk, "action": "apply", "skip_rows_in_error": "on"}
-    )
+    preview = upload_file(secretariat_client, "matrix.csv", content)
+    assert "Apply the cells that are fine" in preview.content.decode()
+    secretariat_client.post(IMPORT_URL, form_of(preview, action="apply"))
     assert Recommendation.objects.get(number=30).assessment_status.key == "negatively_assessed"
     assert Recommendation.objects.get(number=31).assessment_status is None
 
 
 def test_a_bad_upload_gets_a_message_on_the_form(secretariat_client):
-    upload = io.BytesIO(b"not a spreadsheet")
-    upload.name = "matrix.xlsx"
-    response = secretariat_client.post(IMPORT_URL, {"file": upload})
+    response = upload_file(secretariat_client, "matrix.xlsx", b"not a spreadsheet")
     assert response.status_code == 200
     assert "is not a valid XLSX file" in response.content.decode()
     assert not SpreadsheetUpload.objects.exists()
@@ -307,13 +407,13 @@ def test_the_template_download_is_an_export_that_imports_back_unchanged(secretar
     response = secretariat_client.get(IMPORT_URL + "template/")
     assert response.status_code == 200
     plan = plan_of("template.xlsx", response.content)
-    assert (plan.problems, plan.rows, plan.unchanged) == ([], [], 384)
+    assert (plan.problems, plan.items, plan.unchanged) == ([], [], 384)
 
 
 def test_assignments_keep_procedural_mentions():
     content = csv_bytes([["No.", "Lead mandate-holders"], ["R27", "Bureau"]])
     plan = plan_of("m.csv", content)
-    new = plan.rows[0].changes["assignments"]
+    new = plan.items[0].assignments
     assert {(a.mandate_holder.slug, a.role) for a in new} == {
         ("bureau", MandateAssignment.Role.LEAD),
         ("cbf", MandateAssignment.Role.PROCEDURAL),
@@ -321,68 +421,77 @@ def test_assignments_keep_procedural_mentions():
 
 
 def test_an_unknown_column_can_be_assigned_and_remembered(secretariat_client):
-    content = csv_bytes([["No.", "Etat d'avancement (DG)"], ["R40", "Negatively assessed"]])
-    upload = io.BytesIO(content)
-    upload.name = "matrix.csv"
-    preview = secretariat_client.post(IMPORT_URL, {"file": upload})
-    assert preview.context["plan"].ignored_columns[0].header == "Etat d'avancement (DG)"
-    assert '<select name="column_1"' in preview.content.decode()
-    stored = SpreadsheetUpload.objects.get()
+    content = csv_bytes([["No.", "Colonne du DG"], ["R40", "Negatively assessed"]])
+    preview = upload_file(secretariat_client, "matrix.csv", content)
+    assert preview.context["plan"].unread_columns[0][1].header == "Colonne du DG"
+    assert '<select name="column_0_1"' in preview.content.decode()
 
     mapped = secretariat_client.post(
-        IMPORT_URL,
-        {"upload": stored.pk, "action": "preview", "column_1": "assessment_status"},
+        IMPORT_URL, form_of(preview, action="preview", column_0_1="assessment_status")
     )
-    plan = mapped.context["plan"]
-    assert [row.recommendation.number for row in plan.rows] == [40]
+    assert sorted(changes_of(mapped.context["plan"])) == [40]
     assert not ImportColumnMapping.objects.exists()  # not remembered unless asked
 
     secretariat_client.post(
         IMPORT_URL,
-        {
-            "upload": stored.pk,
-            "action": "preview",
-            "column_1": "assessment_status",
-            "remember": "on",
-        },
+        form_of(preview, action="preview", column_0_1="assessment_status", remember="on"),
     )
     saved = ImportColumnMapping.objects.get()
-    assert (saved.header, saved.field) == ("etat d avancement dg", "assessment_status")
+    assert (saved.header, saved.field) == ("colonne du dg", "assessment_status")
     # The next file with that header is recognised without asking.
-    later = plan_of(
-        "next.csv", csv_bytes([["No.", "ÉTAT D'AVANCEMENT (DG)"], ["R41", "Not yet assessed"]])
-    )
-    assert later.columns[1].field == "assessment_status"
-    assert [row.recommendation.number for row in later.rows] == [41]
+    later = plan_of("next.csv", csv_bytes([["No.", "COLONNE DU DG"], ["R41", "Not yet assessed"]]))
+    assert later.tables[0].columns[1].field == "assessment_status"
+    assert sorted(changes_of(later)) == [41]
 
 
 def test_a_chosen_field_must_be_importable():
     content = csv_bytes([["No.", "Mystery"], ["R40", "x"]])
-    plan = plan_import("m.csv", read_sheet("m.csv", content), {1: "number"})
-    assert plan.columns[1].field is None  # the number column is found by its header only
-    plan = plan_import("m.csv", read_sheet("m.csv", content), {1: "internal_remarks"})
-    assert plan.rows[0].changes == {"internal_remarks": "x"}
+    plan = plan_of("m.csv", content, Choices(columns={("CSV", 1): "number"}))
+    assert plan.tables[0].columns[1].field is None  # the number column is found by its header
+    plan = plan_of("m.csv", content, Choices(columns={("CSV", 1): "internal_remarks"}))
+    assert changes_of(plan) == {40: {"internal_remarks": "x"}}
 
 
-def test_a_row_the_service_refuses_leaves_everything_unchanged(secretariat_client, monkeypatch):
+def test_a_value_the_model_refuses_leaves_everything_unchanged(secretariat_client, monkeypatch):
     from django.core.exceptions import ValidationError
 
     content = csv_bytes(
         [["No.", "Assessment status"], ["R30", "Negatively assessed"], ["R31", "Not yet assessed"]]
     )
-    upload = io.BytesIO(content)
-    upload.name = "matrix.csv"
-    secretariat_client.post(IMPORT_URL, {"file": upload})
-    stored = SpreadsheetUpload.objects.get()
+    preview = upload_file(secretariat_client, "matrix.csv", content)
     fail_on(monkeypatch, 31, ValidationError("Section I.A is not in cluster II."))
-    response = secretariat_client.post(IMPORT_URL, {"upload": stored.pk, "action": "apply"})
+    response = secretariat_client.post(IMPORT_URL, form_of(preview, action="apply"))
     assert response.status_code == 200
     assert (
-        "Row 3 (R31) was refused: Section I.A is not in cluster II. Nothing was imported."
+        "The import was refused, and nothing was written: Section I.A is not in cluster II."
         in response.content.decode()
     )
     assert Recommendation.objects.get(number=30).assessment_status is None
     assert SpreadsheetUpload.objects.exists()  # the preview can be tried again
+
+
+def test_an_apply_after_the_records_changed_shows_the_new_preview(
+    secretariat_client, secretariat_user
+):
+    from recommendations.services import recommendation_update
+
+    content = csv_bytes([["No.", "Assessment status"], ["R30", "Negatively assessed"]])
+    preview = upload_file(secretariat_client, "matrix.csv", content)
+    before = Recommendation.objects.get(number=30).history.count()
+    recommendation_update(
+        Recommendation.objects.get(number=30).pk,
+        changes={"assessment_status": AssessmentStatus.objects.get(key="negatively_assessed")},
+        user=secretariat_user,
+        reason="Bureau decision",
+        source=ChangeSource.ADMIN,
+    )
+    response = secretariat_client.post(IMPORT_URL, form_of(preview, action="apply"))
+    assert response.status_code == 409
+    assert "Nothing was written: the records changed since your preview" in (
+        response.content.decode()
+    )
+    assert response.context["plan"].items == []  # the new preview: nothing left to change
+    assert Recommendation.objects.get(number=30).history.count() == before + 1  # the edit only
 
 
 @pytest.mark.parametrize("upload_id", ["abc", "999999", ""])
@@ -441,7 +550,7 @@ def test_a_crafted_xml_bomb_is_refused_with_a_message(kind):
             )
         content = out.getvalue()
     with pytest.raises(ImportFileError) as raised:
-        read_sheet(f"bomb.{kind}", content)
+        read_document(f"bomb.{kind}", content)
     assert str(raised.value).startswith("“bomb.")
 
 
@@ -467,7 +576,7 @@ def test_an_archive_that_unpacks_to_more_than_100_mb_is_refused_unread(kind):
                 stream.write(b"\0" * 2**20)
     assert len(out.getvalue()) < 1_000_000
     with pytest.raises(ImportFileError, match=r"“bomb\..*” unpacks to 101 MB; the limit is 100 MB"):
-        read_sheet(f"bomb.{kind}", out.getvalue())
+        read_document(f"bomb.{kind}", out.getvalue())
 
 
 def test_an_upload_over_the_limit_is_cut_off_while_it_arrives(secretariat_client):

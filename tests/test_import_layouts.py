@@ -1,0 +1,381 @@
+"""Matrix files shaped as people make them, in every format the import reads.
+
+Each test builds its file here (tests/matrix_files.py), imports it, and checks the records and
+history that result against values written out by hand.
+"""
+
+import datetime
+
+import pytest
+
+from recommendations.importer import Choices, ImportFileError
+from recommendations.models import (
+    AssessmentStatus,
+    ChangeSource,
+    ImplementationStatus,
+    MandateHolder,
+    Recommendation,
+    ValueAlias,
+    parse_recommendation_reference,
+)
+from tests.matrix_files import Sheet, apply_file, changes_of, plan_of, write
+
+pytestmark = pytest.mark.django_db
+
+TITLE = "Progress in the assessment of the IER recommendations"
+
+
+def part_one() -> Sheet:
+    """A title block, a lone footnote mark, a two-row header with merged group cells."""
+    return Sheet(
+        "Part I",
+        [
+            [TITLE, None, None, None, None, None],
+            ["As circulated before the twenty-fourth session", None, None, None, None, None],
+            [None, None, None, None, None, "*"],
+            ["No.", "Recommendation", "Assessment", None, "Mise en œuvre", "Responsible*"],
+            [None, None, "Status", "Date", None, None],
+            [
+                "R.60",
+                None,
+                "Positively assessed (Bureau decision, 2022)",
+                "30/11/2022",
+                "Ongoing",
+                "OTP/Registry",
+            ],
+            [
+                "62.",
+                None,
+                "Évalué positivement avec modifications",
+                "30 Nov 2022",
+                "Completed",
+                "Greffe",
+            ],
+            [
+                "R-65",
+                None,
+                "Negatively assessed",
+                None,
+                "Implemented \u2013 see ICC-ASP/23/20",
+                "Bureau du Procureur",
+            ],
+            ["R63 (a)", None, "Positively assessed", None, None, "Présidence"],
+            ["R63 (b)", None, "Positively assessed", None, None, "Présidence"],
+        ],
+        merges=["A1:F1", "A4:A5", "B4:B5", "C4:D4", "E4:E5", "F4:F5"],
+    )
+
+
+def part_two() -> Sheet:
+    """French headers, a number in the text cell, a note column."""
+    return Sheet(
+        "Part II",
+        [
+            ["Partie II : Ressources humaines", None, None],
+            ["N°", "Statut de l'évaluation", "Observations"],
+            ["014", "Pas encore évaluée", "Examen prévu en 2027"],
+            ["Recommandation 15", "évaluées positivement", None],
+        ],
+        merges=["A1:C1"],
+    )
+
+
+def status(model, key):
+    return model.objects.get(key=key)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods", "docx", "pdf"])
+def test_a_workbook_with_one_sheet_per_part_imports_every_sheet(fmt, secretariat_user):
+    sheets = [part_one(), part_two()]
+    if fmt in ("xlsx", "ods"):
+        sheets.append(Sheet("Old", [["No."], ["R1"]], hidden=True))
+    content = write(fmt, sheets)
+    plan = plan_of(f"matrix.{fmt}", content)
+
+    assert [(table.rows) for table in plan.tables] == [5, 2]
+    if fmt in ("xlsx", "ods"):
+        assert [name for name, _why in plan.skipped] == ["Old"]
+    headers = {c.header: c.field for c in plan.tables[0].columns}
+    assert headers == {
+        "No.": "number",
+        "Recommendation": "text",
+        "Assessment / Status": "assessment_status",
+        "Assessment / Date": "assessment_date",
+        "Mise en œuvre": "implementation_status",
+        "Responsible*": "lead",
+    }
+    assert plan.problems == []
+    assert plan.unknown == []
+    assert plan.conflicts == []
+    changes = changes_of(plan)
+    assert changes == {
+        14: {"assessment_status": "Not yet assessed", "public_remarks": "Examen prévu en 2027"},
+        15: {"assessment_status": "Positively assessed"},
+        60: {
+            "assessment_status": "Positively assessed",
+            "implementation_status": "In progress",
+            "assignments": "OTP (lead), Registry (lead)",
+        },
+        62: {
+            "assessment_status": "Assessed positively with modifications",
+            "implementation_status": "Implemented",
+            "assignments": "Registry (lead)",
+        },
+        63: {"assessment_status": "Positively assessed", "assignments": "Presidency (lead)"},
+        65: {
+            "assessment_status": "Negatively assessed",
+            "implementation_status": "Implemented",
+            "assignments": "OTP (lead)",
+        },
+    }
+    notes = {(c.number, c.field): c.note for c in plan.changes if c.note}
+    assert notes == {
+        (60, "assessment_status"): "Bureau decision, 2022",
+        (65, "implementation_status"): "see ICC-ASP/23/20",
+    }
+
+    outcome = apply_file(f"matrix.{fmt}", content, user=secretariat_user)
+    assert outcome.changed == 6
+    r60 = Recommendation.objects.get(number=60)
+    assert r60.assessment_status == status(AssessmentStatus, "positively_assessed")
+    assert r60.implementation_status == status(ImplementationStatus, "in_progress")
+    assert r60.assessment_status_changed_at.date() == datetime.date(2022, 11, 30)
+    assert sorted(r60.assignments.values_list("mandate_holder__slug", flat=True)) == [
+        "otp",
+        "registry",
+    ]
+    record = r60.history.latest()
+    assert record.history_user == secretariat_user
+    assert record.history_source == ChangeSource.IMPORT
+    assert record.history_effective_date == datetime.date(2022, 11, 30)
+    assert record.history_change_reason == (
+        f"Imported from matrix.{fmt}; notes in the file: Assessment status: Bureau decision, 2022"
+    )
+    assert {row.mandate_holder.slug for row in record.mandate_holders.all()} == {"otp", "registry"}
+    assert Recommendation.objects.get(number=62).assessment_status_changed_at.date() == (
+        datetime.date(2022, 11, 30)
+    )
+    # Nothing else changed: the other 378 have no import in their history.
+    imported = Recommendation.history.filter(history_source=ChangeSource.IMPORT)
+    assert sorted(imported.values_list("number", flat=True)) == [14, 15, 60, 62, 63, 65]
+    # The same file again changes nothing.
+    assert changes_of(plan_of(f"matrix.{fmt}", content)) == {}
+
+
+def test_the_csv_of_the_first_sheet_reads_the_same(secretariat_user):
+    content = write("csv", [part_one()])
+    plan = plan_of("matrix.csv", content)
+    assert plan.problems == []
+    assert sorted(changes_of(plan)) == [60, 62, 63, 65]
+
+
+@pytest.mark.parametrize(
+    ("written", "number", "part", "rest"),
+    [
+        ("R14", 14, "", ""),
+        ("R 14", 14, "", ""),
+        ("R.14", 14, "", ""),
+        ("R-14", 14, "", ""),
+        ("14", 14, "", ""),
+        ("14.", 14, "", ""),
+        ("014", 14, "", ""),
+        ("Rec. 14", 14, "", ""),
+        ("Recommendation 14", 14, "", ""),
+        ("Recommandation 14", 14, "", ""),
+        (14.0, 14, "", ""),
+        ("R63 (a)", 63, "a", ""),
+        ("R14(b)", 14, "b", ""),
+        ("14.a", 14, "a", ""),
+        ("R14 - The Court should act.", 14, "", "The Court should act."),
+        ("14. The Court should act.", 14, "", "The Court should act."),
+    ],
+)
+def test_every_way_of_writing_a_number(written, number, part, rest):
+    reference = parse_recommendation_reference(written)
+    assert (reference.number, reference.part, reference.rest) == (number, part, rest)
+
+
+@pytest.mark.parametrize("written", ["14.5", "14abc", "Recommendation", "", "R", 14.5, True])
+def test_what_is_not_a_number(written):
+    assert parse_recommendation_reference(written) is None
+
+
+def test_parts_that_disagree_are_one_problem_to_settle(secretariat_user):
+    sheet = Sheet(
+        "M",
+        [
+            ["No.", "Assessment status"],
+            ["R63 (a)", "Positively assessed"],
+            ["R63 (b)", "Negatively assessed"],
+            ["R64", "Negatively assessed"],
+        ],
+    )
+    content = write("xlsx", [sheet])
+    plan = plan_of("m.xlsx", content)
+    [conflict] = plan.conflicts
+    assert (conflict.number, conflict.field) == (63, "assessment_status")
+    assert conflict.options == [
+        ("a", "Positively assessed", "M, B2"),
+        ("b", "Negatively assessed", "M, B3"),
+    ]
+    assert changes_of(plan) == {64: {"assessment_status": "Negatively assessed"}}
+    settled = plan_of("m.xlsx", content, Choices(settle={conflict.key: "b"}))
+    assert changes_of(settled)[63] == {"assessment_status": "Negatively assessed"}
+
+
+def test_one_recommendation_in_two_sheets_is_a_problem_naming_both():
+    first = Sheet("Part I", [["No.", "Assessment status"], ["R5", "Positively assessed"]])
+    second = Sheet(
+        "Part II", [["No.", "Assessment status"], ["", ""], ["R5", "Negatively assessed"]]
+    )
+    plan = plan_of("m.xlsx", write("xlsx", [first, second]))
+    [problem] = plan.problems
+    assert problem.message == (
+        "R5 is in two places: “Part I” row 2 and “Part II” row 3. Neither is read."
+    )
+    assert changes_of(plan) == {}
+
+
+def test_one_bad_cell_never_drops_its_row(secretariat_user):
+    sheet = Sheet(
+        "M",
+        [
+            ["No.", "Assessment status", "Implementation status", "Lead mandate-holders"],
+            ["R20", "Brilliantly assessed", "Ongoing", "Ministry of Magic"],
+        ],
+    )
+    content = write("xlsx", [sheet])
+    plan = plan_of("m.xlsx", content)
+    assert changes_of(plan) == {20: {"implementation_status": "In progress"}}
+    assert [(v.kind, v.value, v.places) for v in plan.unknown] == [
+        ("assessment_status", "Brilliantly assessed", ["M, B2"]),
+        ("mandate_holder", "Ministry of Magic", ["M, D2"]),
+    ]
+    assert apply_file("m.xlsx", content, user=secretariat_user).changed == 1
+    r20 = Recommendation.objects.get(number=20)
+    assert r20.implementation_status.key == "in_progress"
+    assert r20.assessment_status is None
+
+
+def test_a_value_mapped_in_the_preview_is_read_and_can_be_remembered(secretariat_user):
+    sheet = Sheet("M", [["No.", "Implementation status"], ["R21", "Closed"], ["R22", "N/A"]])
+    content = write("xlsx", [sheet])
+    plan = plan_of("m.xlsx", content)
+    keys = {value.value: value.key for value in plan.unknown}
+    choices = Choices(values={keys["Closed"]: "implemented", keys["N/A"]: ""})
+    mapped = plan_of("m.xlsx", content, choices)
+    assert mapped.unknown == []
+    assert changes_of(mapped) == {21: {"implementation_status": "Implemented"}}
+    assert not ValueAlias.objects.filter(value="closed").exists()
+
+
+def test_french_names_and_separators_of_mandate_holders():
+    otp, registry = (
+        MandateHolder.objects.get(slug="otp"),
+        MandateHolder.objects.get(slug="registry"),
+    )
+    cbf = MandateHolder.objects.get(slug="cbf")
+    sheet = Sheet(
+        "M",
+        [
+            ["No.", "Titulaires de mandat"],
+            ["R101", "Bureau du Procureur et Greffe"],
+            ["R102", "OTP + Registry"],
+            ["R103", "Committee on Budget and Finance; Registry"],
+            ["R104", "Greffe\nOTP"],
+        ],
+    )
+    plan = plan_of("m.xlsx", write("xlsx", [sheet]))
+    found = {
+        item.recommendation.number: [a.mandate_holder for a in item.assignments]
+        for item in plan.items
+    }
+    assert found == {
+        101: [otp, registry],
+        102: [otp, registry],
+        103: [cbf, registry],
+        104: [registry, otp],
+    }
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [
+        (datetime.datetime(2022, 11, 30), datetime.date(2022, 11, 30)),
+        ("30/11/2022", datetime.date(2022, 11, 30)),
+        ("30 Nov 2022", datetime.date(2022, 11, 30)),
+        ("30 novembre 2022", datetime.date(2022, 11, 30)),
+        ("1er décembre 2022", datetime.date(2022, 12, 1)),
+        ("2022-11-30", datetime.date(2022, 11, 30)),
+        ("Nov. 2022", datetime.date(2022, 11, 1)),
+        ("November 30, 2022", datetime.date(2022, 11, 30)),
+    ],
+)
+def test_dates_in_any_form(written, day):
+    from recommendations.importer.values import read_date
+
+    assert read_date(written) == day
+
+
+def test_a_stale_export_does_not_undo_a_later_accepted_update(secretariat_user, client):
+    from django.utils import timezone
+
+    from recommendations.services import recommendation_update
+
+    export = client.get("/matrix.csv")
+    name = export["Content-Disposition"].split('filename="')[1].rstrip('"')
+    content = export.content
+    # After the export, someone records a status for R2 in the back-office.
+    in_progress = status(ImplementationStatus, "in_progress")
+    recommendation_update(
+        Recommendation.objects.get(number=2).pk,
+        changes={"implementation_status": in_progress},
+        user=secretariat_user,
+        reason="Told by the Registry",
+        source=ChangeSource.ADMIN,
+    )
+    # The officer edits the old export: R2's cell still reads empty, R3 gets a new status.
+    text = content.decode("utf-8-sig").splitlines()
+    header = text[0].split(",")
+    column = header.index("Implementation status")
+    rows = [line.split(",") for line in text[1:4]]
+    rows[0][column] = "Not started"  # R1: a new value, not changed since the export
+    rows[1][column] = "Not started"  # R2: would set back a later change
+    edited = "\r\n".join([text[0], *[",".join(row) for row in rows]]).encode()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    plan = plan_of(name, edited, Choices(file_date=tomorrow))
+    assert [c.key for c in plan.stale] == []  # the officer's date wins: after the change
+    plan = plan_of(name, edited)
+    [stale] = plan.stale
+    assert stale.key == "2_implementation_status"
+    assert stale.stale.startswith("R2: changed on ")
+    assert stale.stale.endswith(
+        f"by {secretariat_user.username} in the back-office, after this file's date; this "
+        "file would set it back to Not started."
+    )
+    outcome = apply_file(name, edited, user=secretariat_user)
+    assert outcome.changed == 1  # R1 only
+    assert Recommendation.objects.get(number=2).implementation_status == in_progress
+    ticked = apply_file(
+        name, edited, user=secretariat_user, choices=Choices(include_stale={stale.key})
+    )
+    assert ticked.changed == 1
+    assert Recommendation.objects.get(number=2).implementation_status.key == "not_started"
+
+
+def test_a_number_column_is_needed_somewhere():
+    content = write("xlsx", [Sheet("Notes", [["Status", "Text"], ["x", "y"]])])
+    with pytest.raises(ImportFileError, match=r"No table in “m\.xlsx” has a column"):
+        plan_of("m.xlsx", content)
+
+
+def test_a_sheet_without_numbers_is_named_as_not_read():
+    content = write(
+        "xlsx",
+        [
+            Sheet("Matrix", [["No.", "Assessment status"], ["R1", "Positively assessed"]]),
+            Sheet("Legend", [["Colour", "Meaning"], ["green", "done"]]),
+        ],
+    )
+    plan = plan_of("m.xlsx", content)
+    assert plan.skipped == [("Legend", "no column of recommendation numbers in its first 30 rows")]
