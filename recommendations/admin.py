@@ -46,6 +46,7 @@ from recommendations.models import (
     Section,
     Source,
     Topic,
+    ValueAlias,
 )
 from recommendations.roles import GROUP_PERMISSIONS
 from recommendations.services import (
@@ -626,6 +627,24 @@ class ImportColumnMappingAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # made from the import's preview, where the header is seen
+
+
+@admin.register(ValueAlias)
+class ValueAliasAdmin(admin.ModelAdmin):
+    """Words the import reads as a status or a mandate-holder ("Ongoing", "Greffe", "N/A"):
+    the reference data's (fixtures/value_aliases.csv) and those mapped in a preview."""
+
+    list_display = ["value", "kind", "target", "from_reference_data", "updated_by", "updated_at"]
+    list_filter = ["kind", "from_reference_data"]
+    search_fields = ["value", "target", "note"]
+    readonly_fields = ["from_reference_data", "updated_by", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        from recommendations.importer.text import normalise
+
+        obj.value = normalise(obj.value)[:200]
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 #

@@ -933,6 +933,18 @@ class ValueAlias(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value} → {self.target or '-'}"
 
+    def clean(self) -> None:
+        model, field = {
+            self.Kind.ASSESSMENT: (AssessmentStatus, "key"),
+            self.Kind.IMPLEMENTATION: (ImplementationStatus, "key"),
+            self.Kind.MANDATE_HOLDER: (MandateHolder, "slug"),
+        }.get(self.kind, (None, None))
+        if model and self.target and not model.objects.filter(**{field: self.target}).exists():
+            raise ValidationError(
+                {"target": _("“%(target)s” is not a %(field)s of %(model)s.")
+                 % {"target": self.target, "field": field, "model": model._meta.verbose_name}}
+            )  # fmt: skip
+
 
 class ImportLock(models.Model):
     """One row that an import's apply locks (``select_for_update``), so that two applies run

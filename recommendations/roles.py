@@ -29,6 +29,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "section": ("view", "add", "change"),
         "cluster": ("view",),
         "importcolumnmapping": ("view", "change", "delete"),
+        "valuealias": ("view", "add", "change", "delete"),
         "progressupdate": ("view", "review"),
         "progressupdateevent": ("view",),
         "focalpoint": ("view", "add", "change", "delete"),
