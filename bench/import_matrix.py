@@ -4,7 +4,7 @@ Builds a throwaway test database with the reference and demonstration data, then
 Matrix as the Secretariat might: an XLSX with a title block, a two-row header ("Assessment"
 merged over "Status" and "Date"), and rows that change every recommendation (another
 assessment status with its date, another implementation status, a mandate-holder, a remark).
-The 5,000-row file gives each recommendation 13 parts ("R1 (a)" ... "R1 (m)") that agree.
+The 5,000-row file gives each recommendation 13 or 14 parts ("R1 (a)" ... "R1 (n)") that agree.
 
 For each file: the median of 5 previews (read and plan) and of 5 applies (each rolled back, so
 that each applies the same changes), the SQL queries of one of each, and side by side the
@@ -42,7 +42,7 @@ from recommendations.reference import load_reference_data  # noqa: E402
 from tests.matrix_files import Sheet, write  # noqa: E402
 
 REPEAT = 5
-PARTS = "abcdefghijklm"
+PARTS = "abcdefghijklmn"
 
 
 def matrix(rows: int) -> bytes:

@@ -207,6 +207,12 @@ def import_view(model_admin, request):
             )
             % {"name": plan.filename, "count": outcome.changed},
         )
+        if outcome.new_parts or outcome.new_sections:
+            messages.info(
+                request,
+                _("Created from the file: %(parts)d parts and %(sections)d sections.")
+                % {"parts": outcome.new_parts, "sections": outcome.new_sections},
+            )
         return redirect("admin:recommendations_recommendation_changelist")
 
     form = UploadForm(request.POST or None, request.FILES or None)

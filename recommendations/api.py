@@ -138,7 +138,7 @@ FILTER_PARAMETERS = [
         description="A number (R14), a range (R14-R20), a list (R2, R10) or words of the "
         "short title or text (full-text search on PostgreSQL).",
     ),
-    _facet("cluster", "Cluster code: I, II or III (see /api/v1/vocabularies/)."),
+    _facet("cluster", "Cluster (the report's part) code: I, II... (see /api/v1/vocabularies/)."),
     _facet("section", "Section key, e.g. I.A (includes its subsections) or I.A.4."),
     _facet(
         "responsibility",

@@ -85,7 +85,8 @@ class AuditFields(models.Model):
 
 
 class Cluster(models.Model):
-    """One of the report's three clusters (I. Governance, II. Judiciary, III. ...)."""
+    """The top level of the report, as the categorization table calls it ("Cluster"): the
+    report's parts (I. Governance, II. Human Resources...), not the experts' working clusters."""
 
     code = models.CharField(_("code"), max_length=8, unique=True, help_text=_("I, II or III"))
     name = models.CharField(_("name"), max_length=200)

@@ -19,7 +19,7 @@ DESCRIPTIONS = {
     "number": (_("The same number, as an integer, for sorting."), _("1 to 384"), REPORT),
     "short_title": (_("A short title, where one is recorded."), _("text"), SECRETARIAT),
     "text": (_("The recommendation's text, where recorded."), _("text"), REPORT),
-    "cluster": (_("The report's cluster (I, II or III)."), "cluster", REPORT),
+    "cluster": (_("The report's part (I, II...), its top level."), "cluster", REPORT),
     "section": (_("The section key, e.g. I.A.4."), _("section keys"), REPORT),
     "section_title": (_("The section's title."), _("text"), REPORT),
     "responsibility": (_("Who the report makes responsible."), "responsibility", REPORT),

@@ -386,6 +386,9 @@ def _apply_facts(rows: list[dict[str, str]], user, report: LoadReport) -> None:
             identity = _fact_identity(fact, value)
             keep_sources.add((fact, identity))
             source = known.get((fact, identity))
+            if fact == Source.Fact.OTHER:  # a source's statement only: it sets no field
+                _sync_source(rec, row, source, report)
+                continue
             current = _current_value(rec, fact, identity)
             last_reference_value = source.value if source else ""
             if value == current:

@@ -230,7 +230,7 @@ def test_unknown_values_are_ignored_with_warnings(client):
     assert "page=3" in beyond["previous"]
     assert get(client, f"{API}/recommendations/?page=abc")["page"] == 1
     assert get(client, f"{API}/recommendations/?page_size=0")["page_size"] == 100
-    empty = get(client, f"{API}/recommendations/?q=R1&cluster=III")
+    empty = get(client, f"{API}/recommendations/?q=R1&cluster=II")
     assert empty["count"] == 0
     assert empty["results"] == []
     assert empty["num_pages"] == 1

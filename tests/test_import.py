@@ -286,17 +286,17 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
         [["No.", "Assessment status", "Lead mandate-holders", "Public remarks"]]
         + [[f"R{n}", "Positively assessed", "OTP", f"Remark {n}"] for n in range(1, rows + 1)]
     )
-    # Saved column choices, value aliases, both status lists, mandate-holders, sections, the
+    # Saved column choices, value aliases, both status lists, mandate-holders, parts, sections, the
     # recommendations the file names, their assignments and those assignments'
     # mandate-holders (no history query: the file has no date).
     document = read_document("m.csv", content)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         plan = plan_import(document)
     assert len(plan.items) == rows
-    # The lock, the plan again (9), then: the rows locked, their assignments, one bulk
+    # The lock, the plan again (10), then: the rows locked, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
     # (topics and mandate-holders read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(24):
         outcome = apply_import(document, Choices(), fingerprint=plan.fingerprint, user=user)
     assert outcome.changed == rows
 

@@ -379,3 +379,61 @@ def test_a_sheet_without_numbers_is_named_as_not_read():
     )
     plan = plan_of("m.xlsx", content)
     assert plan.skipped == [("Legend", "no column of recommendation numbers in its first 30 rows")]
+
+
+def test_structure_columns_place_recommendations_and_create_the_missing_sections(
+    secretariat_user,
+):
+    sheet = Sheet(
+        "Part II",
+        [
+            ["No.", "Part", "Section", "Subsection"],
+            ["R87", "II. Human Resources", "A. General", None],
+            ["R88", "II. Human Resources", "B. Working environment", "1. Staff engagement"],
+            ["R89", "II", "B", "1"],
+            ["R90", None, "I.A.4", None],
+            ["R91", "II", "C", None],
+            ["R92", "IV", "A. Something", None],
+        ],
+    )
+    content = write("xlsx", [sheet])
+    plan = plan_of("matrix.xlsx", content)
+    assert [(s.key, s.title, s.parent_key) for s in plan.new_sections] == [
+        ("II.A", "General", ""),
+        ("II.B", "Working environment", ""),
+        ("II.B.1", "Staff engagement", "II.B"),
+    ]
+    assert plan.new_parts == []  # part II is known
+    assert changes_of(plan) == {
+        87: {"section": "II.A General (new section)"},
+        88: {"section": "II.B.1 Staff engagement (new section)"},
+        89: {"section": "II.B.1 Staff engagement (new section)"},
+        90: {"section": "I.A.4"},
+    }
+    assert [(p.where, p.message) for p in plan.problems] == [
+        (
+            "C6",
+            "Section II.C is not in the tracker and the file gives no title for it: add its "
+            "title (“C. Title”).",
+        ),
+        (
+            "C7",
+            "Part IV is not in the tracker and the file gives no title for it: write it as "
+            "“IV. Title” in a part column.",
+        ),
+    ]
+    outcome = apply_file("matrix.xlsx", content, user=secretariat_user)
+    assert (outcome.changed, outcome.new_sections) == (4, 3)
+    from recommendations.models import Section
+
+    staff = Section.objects.get(key="II.B.1")
+    assert (staff.title, staff.parent.key, staff.cluster.code) == ("Staff engagement", "II.B", "II")
+    assert staff.note == "From the imported Matrix “matrix.xlsx” (Part II, D3)."
+    r88 = Recommendation.objects.select_related("section", "cluster").get(number=88)
+    assert (r88.section.key, r88.cluster.code) == ("II.B.1", "II")
+    assert r88.placement == [
+        "II. Human Resources",
+        "B. Working environment",
+        "1. Staff engagement",
+    ]
+    assert Recommendation.objects.get(number=90).section.key == "I.A.4"

@@ -33,6 +33,9 @@ ALIASES: dict[str, list[str]] = {
     "text": ["recommendation", "recommendation text", "text", "full text", "wording",
              "text of the recommendation", "recommendations"],
     "text_fr": ["texte", "texte de la recommandation", "recommandation", "libelle"],
+    "part": ["part", "partie", "part of the report", "partie du rapport", "cluster",
+             "report part", "part no"],
+    "subsection": ["subsection", "sub section", "sous section", "sub-section", "subsection no"],
     "section": ["section", "section key", "cle de la section", "place in the report",
                 "reference in the report", "paragraph", "chapter", "chapitre"],
     "responsibility": ["responsibility", "responsabilite"],
@@ -80,7 +83,9 @@ def importable_fields() -> list[tuple[str, str]]:
         ("text", _("Text")),
         ("short_title_fr", _("Short title in French")),
         ("text_fr", _("Text in French")),
-        ("section", _("Section (key, such as I.A.4)")),
+        ("part", _("Part of the report (“II. Human Resources”)")),
+        ("section", _("Section (key, such as I.A.4, or “A. Title”)")),
+        ("subsection", _("Subsection (“3. Title”)")),
         ("responsibility", _("Responsibility")),
         ("assessment_status", _("Assessment status")),
         ("assessment_date", _("Date of the assessment status")),
@@ -187,8 +192,12 @@ def _keyword_field(text: str) -> str | None:
         return "text_fr"
     if has("text", "recommendation", "wording"):
         return "text"
+    if has("subsection", "sous") and has("section"):
+        return "subsection"
     if has("section", "chapter", "chapitre", "paragraph"):
         return "section"
+    if has("part", "partie", "cluster"):
+        return "part"
     return None
 
 

@@ -32,6 +32,7 @@ from recommendations.importer.headers import (
     settle_columns,
 )
 from recommendations.importer.readers import MAX_ROWS, Document, ImportFileError, Table
+from recommendations.importer.structure import NewPart, NewSection, label
 from recommendations.importer.text import filled, normalise
 from recommendations.importer.values import NO_VALUE, Vocabularies, read_date
 from recommendations.models import (
@@ -39,19 +40,23 @@ from recommendations.models import (
     NUMBER_MAX,
     NUMBER_MIN,
     ChangeSource,
+    Cluster,
     MandateAssignment,
     Recommendation,
+    Section,
     ValueAlias,
     parse_recommendation_reference,
 )
 from recommendations.services import Assignment
 
+PLACE_FIELDS = ("part", "section", "subsection")
 TEXT_FIELDS = ("short_title", "short_title_fr", "text", "text_fr", "public_remarks",
                "internal_remarks")  # fmt: skip
 # The history sources that are a person's decision: a file older than one of them is stale.
 PERSON_SOURCES = (ChangeSource.ADMIN, ChangeSource.BULK, ChangeSource.IMPORT, ChangeSource.UPDATE)
 TRACKED = {"assessment_status": "assessment_status_id",
            "implementation_status": "implementation_status_id", "section": "section_id",
+           "cluster": "cluster_id",
            **{name: name for name in (*TEXT_FIELDS, "responsibility", "priority")}}  # fmt: skip
 
 
@@ -145,6 +150,8 @@ class Plan:
     conflicts: list[Conflict] = field(default_factory=list)
     unknown: list[UnknownValue] = field(default_factory=list)
     mapped: list[UnknownValue] = field(default_factory=list)  # unknown, mapped in the preview
+    new_parts: list[NewPart] = field(default_factory=list)
+    new_sections: list[NewSection] = field(default_factory=list)
     include_stale: set[str] = field(default_factory=set)  # Change.key, or "all"
 
     @property
@@ -177,6 +184,8 @@ class Plan:
             f"{c.key}|{c.old}|{c.new}|{c.since}|{c.stale}|{self.applies(c)}" for c in self.changes
         ]
         parts += [f"{p.where}|{p.message}" for p in self.problems]
+        parts += [f"new|{s.key}|{s.title}" for s in self.new_sections]
+        parts += [f"new|{p.code}|{p.title}" for p in self.new_parts]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
@@ -336,8 +345,23 @@ def plan_import(document: Document, choices: Choices | None = None) -> Plan:
             plan.unchanged += 1
     plan.unknown = list(unknown.values())
     plan.mapped = list(reader.mapped.values())
+    used = {id(c.value) for c in plan.changes}
+    places = vocabularies.places
+    plan.new_sections = [s for s in places.new_sections.values() if _needed(s, used, places)]
+    needed_parts = {s.part for s in plan.new_sections} | {
+        c.value.code for c in plan.changes if isinstance(c.value, NewPart)
+    }
+    plan.new_parts = [p for p in places.new_parts.values() if p.code in needed_parts]
     _mark_stale(plan)
     return plan
+
+
+def _needed(section: NewSection, used: set[int], places) -> bool:
+    """A new section is created when a change places a recommendation in it or below it."""
+    return any(
+        id(other) in used and (other.key == section.key or other.key.startswith(section.key + "."))
+        for other in places.new_sections.values()
+    )
 
 
 def _rows_label(table: Table, header) -> str:
@@ -434,8 +458,9 @@ class _CellReader:
         values: dict[str, list[tuple]] = defaultdict(list)
         holders: dict[int, list[tuple]] = defaultdict(list)
         for row, by_field in entries:
+            self._place(row, by_field, values)
             for name, column in by_field.items():
-                if name == "number" or name in DATE_FIELDS:
+                if name in ("number", *DATE_FIELDS, *PLACE_FIELDS):
                     continue
                 raw = self.cell(row, column)
                 if not filled(raw):
@@ -525,12 +550,6 @@ class _CellReader:
             if reading_term is NO_VALUE:
                 return None
             return reading_term, str(reading_term), note
-        if name == "section":
-            section = self.vocabularies.sections.get(normalise(text))
-            if section is None:
-                self.problem(row, column, text, _("Unknown section (use its key, e.g. I.A.4)."))
-                return None
-            return section, section.key, ""
         if name in ("responsibility", "priority"):
             lookup = (
                 self.vocabularies.responsibility
@@ -568,11 +587,8 @@ class _CellReader:
             if old == value:
                 return None  # a demonstration value stays one: a file is not a confirmation
             return Change(recommendation.number, name, label, _display(old), display, value, where)
-        if name == "section":
-            if recommendation.section_id == value.pk:
-                return None
-            old = recommendation.section.key if recommendation.section_id else None
-            return Change(recommendation.number, name, label, _display(old), display, value, where)
+        if name == "place":
+            return self._place_change(recommendation, value, display, where)
         if name in ("responsibility", "priority"):
             if getattr(recommendation, name) == value:
                 return None
@@ -588,6 +604,41 @@ class _CellReader:
         if name.endswith("_fr") and not old and value == getattr(recommendation, name[:-3]):
             return None  # a French export shows the English text where no French exists
         return Change(recommendation.number, name, label, _display(old), display, value, where)
+
+    def _place(self, row: _Row, by_field: dict[str, Column], values) -> None:
+        """The place the row's structure cells name, into ``values["place"]``."""
+        columns = {name: by_field.get(name) for name in PLACE_FIELDS}
+        cells = {
+            name: " ".join(str(self.cell(row, column)).split()) if column else ""
+            for name, column in columns.items()
+        }
+        cells = {name: "" if text == "None" else text for name, text in cells.items()}
+        if not any(cells.values()):
+            return
+        last = next(columns[name] for name in reversed(PLACE_FIELDS) if cells[name])
+        where = f"{row.table.name}, {row.table.where(row.index, last.index)}"
+        place = self.vocabularies.places.read(
+            cells["part"], cells["section"], cells["subsection"], where
+        )
+        if isinstance(place, str):
+            self.problem(row, last, self.cell(row, last), place)
+        elif place is not None:
+            values["place"].append((row.part, place, label(place), "", where, None))
+
+    def _place_change(self, recommendation, place, display, where) -> Change | None:
+        number = recommendation.number
+        if isinstance(place, Section | NewSection):
+            if isinstance(place, Section) and recommendation.section_id == place.pk:
+                return None
+            old = recommendation.section.key if recommendation.section_id else None
+            label_ = self.labels["section"]
+            return Change(number, "section", label_, _display(old), display, place, where)
+        # A part alone: it agrees with a section of that part.
+        if isinstance(place, Cluster) and recommendation.cluster_id == place.pk:
+            return None
+        old = str(recommendation.cluster) if recommendation.cluster_id else None
+        label_ = self.labels["part"]
+        return Change(number, "cluster", label_, _display(old), display, place, where)
 
     def _holders(self, row: _Row, column: Column, raw: Any, where: str):
         found, unread = self.vocabularies.read_holders(raw)

@@ -14,9 +14,11 @@ from typing import Any
 
 from django.utils import translation
 
+from recommendations.importer.structure import Places
 from recommendations.importer.text import filled, fold_inflections, normalise
 from recommendations.models import (
     AssessmentStatus,
+    Cluster,
     ImplementationStatus,
     MandateHolder,
     Recommendation,
@@ -107,7 +109,9 @@ class Vocabularies:
                 lookup.add(alias.value, target, override=True)
         self.responsibility = self._choices(Recommendation.Responsibility)
         self.priority = self._choices(Recommendation.Priority)
-        self.sections = {normalise(s.key): s for s in Section.objects.select_related("cluster")}
+        self.places = Places(
+            Cluster.objects.all(), Section.objects.select_related("cluster", "parent")
+        )
         self.recommendations = {
             r.number: r
             for r in Recommendation.objects.select_related(
