@@ -8,7 +8,8 @@ The 5,000-row file gives each recommendation 13 or 14 parts ("R1 (a)" ... "R1 (n
 
 For each file: the median of 5 previews (read and plan) and of 5 applies (each rolled back, so
 that each applies the same changes), the SQL queries of one of each, and side by side the
-floor: the median of reading the file alone (no database). Targets: preview < 0.5 s and apply
+floor: the median of reading the file alone (no database). Then the preview of the 384-row
+Matrix written in each format (XLSX, ODS, CSV, DOCX, PDF). Targets: preview < 0.5 s and apply
 < 1 s at 384 rows, queries that do not grow with the rows.
 
     .venv/bin/python bench/import_matrix.py            # SQLite
@@ -39,13 +40,13 @@ from recommendations.demo import demo_seed  # noqa: E402
 from recommendations.importer import Choices, apply_import, plan_import, read_document  # noqa: E402
 from recommendations.models import AssessmentStatus, ImplementationStatus  # noqa: E402
 from recommendations.reference import load_reference_data  # noqa: E402
-from tests.matrix_files import Sheet, write  # noqa: E402
+from tests.matrix_files import FORMATS, Sheet, write  # noqa: E402
 
 REPEAT = 5
 PARTS = "abcdefghijklmn"
 
 
-def matrix(rows: int) -> bytes:
+def matrix(rows: int, fmt: str = "xlsx") -> bytes:
     assessments = [s.label_en for s in AssessmentStatus.objects.order_by("order")]
     implementations = [s.label_en for s in ImplementationStatus.objects.order_by("order")]
     holders = ["OTP", "Registry", "Presidency", "CBF", "Bureau"]
@@ -73,7 +74,7 @@ def matrix(rows: int) -> bytes:
         ],
         merges=["A1:F1", "B2:C2", "A2:A3", "D2:D3", "E2:E3", "F2:F3"],
     )
-    return write("xlsx", [sheet])
+    return write(fmt, [sheet])
 
 
 def median(function) -> float:
@@ -128,6 +129,20 @@ def report(rows: int) -> None:
         print("targets (preview < 0.5 s, apply < 1 s):", "met" if ok else "MISSED")
 
 
+def formats(rows: int) -> None:
+    """The preview of the same Matrix in each format the import reads."""
+    print(f"\npreview of the {rows}-row Matrix in each format")
+    print(f"{'format':8} {'KiB':>6} {'read s':>8} {'preview s':>10}")
+    for fmt in FORMATS:
+        content = matrix(rows, fmt)
+        name = f"matrix.{fmt}"
+        read = median(lambda content=content, name=name: read_document(name, content))
+        preview = median(
+            lambda content=content, name=name: plan_import(read_document(name, content))
+        )
+        print(f"{fmt:8} {len(content) / 1024:6.0f} {read:8.3f} {preview:10.3f}")
+
+
 def main():
     setup_test_environment(debug=False)
     name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
@@ -137,6 +152,7 @@ def main():
         demo_seed()
         report(384)
         report(5000)
+        formats(384)
     finally:
         connection.creation.destroy_test_db(name, verbosity=0)
         teardown_test_environment()

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -173,10 +173,28 @@ def published_edition(slug: str) -> Edition:
 
 
 def first_record_date() -> datetime.date | None:
-    """The day of the oldest history record: before it, the tracker knew nothing."""
+    """The day of the oldest history record, or the oldest day a record says its change took
+    effect (an imported status's date): before it, the tracker knows nothing."""
     first = Recommendation.history.order_by("history_date").values_list("history_date", flat=True)
     first = first.first()
-    return timezone.localdate(first) if first else None
+    effective = (
+        Recommendation.history.filter(history_effective_date__isnull=False)
+        .order_by("history_effective_date")
+        .values_list("history_effective_date", flat=True)
+        .first()
+    )
+    days = [day for day in (timezone.localdate(first) if first else None, effective) if day]
+    return min(days, default=None)
+
+
+def in_effect_before(end: datetime.datetime) -> Q:
+    """History records in effect before ``end`` (the start of a day, UTC): by the day their
+    source says the change took effect (a status date in an imported Matrix), else by the
+    moment they were entered. A three-year-old Matrix imported today shows its statuses as of
+    their own dates, not as today's news."""
+    return Q(history_effective_date__isnull=True, history_date__lt=end) | Q(
+        history_effective_date__lt=end.date()
+    )
 
 
 def as_of(day: datetime.date) -> Edition:
@@ -195,7 +213,7 @@ def _as_of(day: datetime.date) -> Edition:
     )
     history = Recommendation.history.model
     last = (
-        history.objects.filter(id=OuterRef("id"), history_date__lt=end)
+        history.objects.filter(in_effect_before(end), id=OuterRef("id"))
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )

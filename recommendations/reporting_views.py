@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from recommendations import reporting
+from recommendations.editions import in_effect_before
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
 from recommendations.filters import OWNER_ROLES, Vocabulary, with_vocabulary
@@ -450,7 +451,7 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
     )
     history = Recommendation.history.model
     last_record = (
-        history.objects.filter(id=OuterRef("id"), history_date__lt=end)
+        history.objects.filter(in_effect_before(end), id=OuterRef("id"))
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )

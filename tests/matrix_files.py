@@ -129,11 +129,12 @@ def to_docx(sheets: list[Sheet]) -> bytes:
         width = _width(sheet)
         table = document.add_table(rows=len(sheet.rows), cols=width)
         covered = _covered(sheet)
-        for r, row in enumerate(sheet.rows):
+        for r, (row, out) in enumerate(zip(sheet.rows, table.rows, strict=True)):
+            cells = out.cells  # once per row: table.cell() reads the whole table each time
             for c in range(width):
                 value = row[c] if c < len(row) else None
                 if value is not None and (r, c) not in covered:
-                    table.cell(r, c).text = str(value)
+                    cells[c].text = str(value)
         for (r, c), (rows, columns) in _spans(sheet).items():
             table.cell(r, c).merge(table.cell(r + rows - 1, c + columns - 1))
     buffer = io.BytesIO()
@@ -197,3 +198,52 @@ def changes_of(plan) -> dict[int, dict[str, str]]:
         item.recommendation.number: {change.field: change.new for change in item.changes}
         for item in plan.items
     }
+
+
+#
+# A whole Matrix: 384 rows as the Secretariat might circulate it
+#
+
+# (as written in the file, key it must read as), cycled over the rows.
+ASSESSMENTS = [
+    ("Positively assessed", "positively_assessed"),
+    ("Évaluée positivement avec modifications", "positively_assessed_with_modifications"),
+    ("Negatively assessed (Bureau decision, 2022)", "negatively_assessed"),
+    ("Not yet assessed", "not_yet_assessed"),
+]
+IMPLEMENTATIONS = [
+    ("Ongoing", "in_progress"),
+    ("Completed", "implemented"),
+    ("Not yet started", "not_started"),
+    ("Partially implemented", "partially_implemented"),
+    ("En cours", "in_progress"),
+]
+HOLDERS = [
+    ("OTP", ["otp"]),
+    ("Greffe", ["registry"]),
+    ("Presidency; Registry", ["presidency", "registry"]),
+    ("Committee on Budget and Finance", ["cbf"]),
+    ("Bureau du Procureur / Greffe", ["otp", "registry"]),
+]
+
+
+def full_matrix() -> tuple[Sheet, dict[int, tuple[str, str, list[str]]]]:
+    """The sheet, and what each recommendation must hold after it: (assessment key,
+    implementation key, sorted lead mandate-holder slugs)."""
+    rows = [
+        ["Progress in the assessment of the IER recommendations", None, None, None, None],
+        ["No.", "Assessment", None, "Implementation", "Responsible"],
+        [None, "Status", "Date", None, None],
+    ]
+    expected = {}
+    for number in range(1, 385):
+        assessment = ASSESSMENTS[number % len(ASSESSMENTS)]
+        implementation = IMPLEMENTATIONS[number % len(IMPLEMENTATIONS)]
+        holders = HOLDERS[number % len(HOLDERS)]
+        rows.append(
+            [f"R{number}", assessment[0], f"{number % 28 + 1}/11/2022", implementation[0],
+             holders[0]]
+        )  # fmt: skip
+        expected[number] = (assessment[1], implementation[1], sorted(holders[1]))
+    sheet = Sheet("Matrix", rows, merges=["A1:E1", "A2:A3", "B2:C2", "D2:D3", "E2:E3"])
+    return sheet, expected

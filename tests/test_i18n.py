@@ -362,14 +362,17 @@ def test_a_text_recorded_only_in_english_is_marked_as_english(french_client, rec
 
 @pytest.mark.django_db
 def test_titles_recorded_only_in_english_are_marked_on_french_pages(french_client):
-    # No French title is recorded for the clusters and sections (fixtures): WCAG 3.1.2.
+    # The parts and part I's sections have their official French titles (ICC-ASP/19/16's
+    # French version); the subsections have none recorded (fixtures): WCAG 3.1.2.
     matrix = page(french_client.get("/matrix/"))
-    assert '<label for="f-cluster-I" lang="en">I. Governance' in matrix
+    assert '<label for="f-cluster-I">I. Gouvernance' in matrix
     assert '<span lang="en">Structure of the Court</span>' in matrix
     detail = page(french_client.get("/recommendations/R14/"))
-    assert '<li lang="en">I. Governance</li>' in detail
+    assert "<li>I. Gouvernance</li>" in detail
+    assert "<li>A. Gouvernance unifiée</li>" in detail
+    assert '<li lang="en">4. Working Culture at the Court</li>' in detail
     dashboard = page(french_client.get("/"))
-    assert 'lang="en">I. Governance</a>' in dashboard
+    assert ">I. Gouvernance</a>" in dashboard
     english = page(Client().get("/matrix/"))
     assert '<span lang="en">Structure of the Court</span>' not in english
     assert '<label for="f-cluster-I">I. Governance' in english

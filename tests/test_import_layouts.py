@@ -7,6 +7,7 @@ history that result against values written out by hand.
 import datetime
 
 import pytest
+from django.test import Client
 
 from recommendations.importer import Choices, ImportFileError
 from recommendations.models import (
@@ -18,7 +19,7 @@ from recommendations.models import (
     ValueAlias,
     parse_recommendation_reference,
 )
-from tests.matrix_files import Sheet, apply_file, changes_of, plan_of, write
+from tests.matrix_files import FORMATS, Sheet, apply_file, changes_of, plan_of, write
 
 pytestmark = pytest.mark.django_db
 
@@ -437,3 +438,67 @@ def test_structure_columns_place_recommendations_and_create_the_missing_sections
         "1. Staff engagement",
     ]
     assert Recommendation.objects.get(number=90).section.key == "I.A.4"
+
+
+def test_a_status_date_counts_as_of_that_day_in_the_matrix_as_of_and_comparisons(
+    secretariat_user,
+):
+    from recommendations import editions
+
+    sheet = Sheet(
+        "M",
+        [
+            ["No.", "Implementation status", "Date of implementation"],
+            ["R40", "Implemented", "30 November 2022"],
+        ],
+    )
+    apply_file("m.xlsx", write("xlsx", [sheet]), user=secretariat_user)
+
+    def implementation(day):
+        source = editions.source_for_day(day.isoformat())
+        return dict(source.rows().values_list("number", "implementation_status__key")).get(40)
+
+    assert implementation(datetime.date(2022, 11, 29)) is None
+    assert implementation(datetime.date(2022, 11, 30)) == "implemented"
+    assert implementation(datetime.date(2024, 1, 1)) == "implemented"
+    r40 = Recommendation.objects.get(number=40)
+    assert r40.implementation_status_changed_at.date() == datetime.date(2022, 11, 30)
+
+    # Between the two days nothing moved for R40: the import is not news of 2024.
+    def moved(start, end):
+        page = Client().get(f"/compare/?from={start}&to={end}")
+        assert page.status_code == 200
+        return [row["code"] for row in page.context["changed"]]
+
+    assert "R40" not in moved("2023-01-01", "2024-01-01")
+    assert "R40" in moved("2022-06-01", "2024-01-01")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_whole_384_row_matrix_in_each_format(fmt, secretariat_user):
+    from tests.matrix_files import full_matrix
+
+    sheet, expected = full_matrix()
+    content = write(fmt, [sheet])
+    history_before = Recommendation.history.count()
+    plan = plan_of(f"matrix.{fmt}", content)
+    assert plan.rows == 384
+    assert (plan.problems, plan.unknown, plan.conflicts) == ([], [], [])
+    outcome = apply_file(f"matrix.{fmt}", content, user=secretariat_user)
+    assert outcome.changed == 384
+    found = {
+        r.number: (
+            r.assessment_status.key,
+            r.implementation_status.key,
+            sorted(r.assignments.filter(role=1).values_list("mandate_holder__slug", flat=True)),
+        )
+        for r in Recommendation.objects.select_related("assessment_status", "implementation_status")
+    }
+    assert found == expected
+    assert Recommendation.history.count() == history_before + 384
+    imported = Recommendation.history.filter(history_source=ChangeSource.IMPORT)
+    assert set(imported.values_list("history_user", flat=True)) == {secretariat_user.pk}
+    assert {d.day for d in imported.values_list("history_effective_date", flat=True)} == set(
+        range(1, 29)
+    )
+    assert changes_of(plan_of(f"matrix.{fmt}", content)) == {}  # once is enough
