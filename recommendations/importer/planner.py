@@ -17,7 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Max
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -704,28 +704,29 @@ def _mark_stale(plan: Plan) -> None:
         return
     ids = [item.recommendation.pk for item in plan.items]
     history = Recommendation.history.model.objects
-    later = list(
-        history.filter(id__in=ids, history_date__gt=plan.file_date)
+    # One query: each recommendation's records after the file's date, and its last one before.
+    last_before = (
+        history.filter(id=OuterRef("id"), history_date__lte=plan.file_date)
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    records = (
+        history.filter(id__in=ids)
+        .filter(Q(history_date__gt=plan.file_date) | Q(history_id=Subquery(last_before)))
         .select_related("history_user", "history_progress_update__mandate_holder")
-        .order_by("id", "history_id")
+        .order_by("id", "history_date", "history_id")
     )
-    if not later:
-        return
-    before_ids = (
-        history.filter(id__in={r.id for r in later}, history_date__lte=plan.file_date)
-        .values("id")
-        .annotate(last=Max("history_id"))
-        .values_list("last", flat=True)
-    )
-    previous = {r.id: r for r in history.filter(history_id__in=list(before_ids))}
+    previous: dict[int, Any] = {}
     changed: dict[tuple[int, str], Any] = {}  # (recommendation id, field) -> latest record
-    for record in later:
+    for record in records:
         prior = previous.get(record.id)
+        previous[record.id] = record
+        if record.history_date <= plan.file_date:
+            continue  # the state the file may show
         if record.history_source in PERSON_SOURCES:
             for name, attribute in TRACKED.items():
                 if prior is None or getattr(prior, attribute) != getattr(record, attribute):
                     changed[(record.id, name)] = record
-        previous[record.id] = record
     for item in plan.items:
         for change in item.changes:
             record = changed.get((item.recommendation.pk, change.field))
