@@ -108,10 +108,10 @@ def report(rows: int) -> None:
     assert not plan.problems, plan.problems[:3]
     assert not plan.conflicts
     assert not plan.unknown
-    fingerprint = plan.fingerprint
+    token = plan.token
 
     def apply():
-        outcome = apply_import(document, Choices(), fingerprint=fingerprint, user=None)
+        outcome = apply_import(document, Choices(), token=token, user=None)
         assert outcome.changed == 384, outcome.changed
 
     floor = median(lambda: read_document("matrix.xlsx", content))

@@ -640,10 +640,7 @@ class ValueAliasAdmin(admin.ModelAdmin):
     readonly_fields = ["from_reference_data", "updated_by", "updated_at"]
 
     def save_model(self, request, obj, form, change):
-        from recommendations.importer.text import normalise
-
-        obj.value = normalise(obj.value)[:200]
-        obj.updated_by = request.user
+        obj.updated_by = request.user  # the value was normalised by the model's clean()
         super().save_model(request, obj, form, change)
 
 

@@ -23,6 +23,7 @@ from recommendations.importer import (
     EXTENSIONS,
     MAX_BYTES,
     Choices,
+    ChoicesChanged,
     ImportFileError,
     PlanChanged,
     apply_import,
@@ -109,11 +110,11 @@ def _remember(plan, choices: Choices, user) -> int:
     for key, target in choices.values.items():
         value = next((v for v in plan.mapped if v.key == key), None)
         if value is not None:
-            ValueAlias.objects.update_or_create(
-                kind=value.kind,
-                value=value.normalised,
-                defaults={"target": target, "updated_by": user, "from_reference_data": False},
-            )
+            alias = ValueAlias.objects.filter(kind=value.kind, value=value.normalised).first()
+            alias = alias or ValueAlias(kind=value.kind, value=value.normalised)
+            alias.target, alias.updated_by, alias.from_reference_data = target, user, False
+            alias.full_clean()  # the plan kept only targets that exist
+            alias.save()
             saved += 1
     return saved
 
@@ -140,7 +141,7 @@ def import_view(model_admin, request):
     }
     SpreadsheetUpload.objects.filter(created_at__lt=timezone.now() - KEEP_UPLOADS).delete()
 
-    def preview(plan, upload, choices, status=200):
+    def preview(plan, upload, choices, status=200, since=()):
         return render(
             request,
             TEMPLATE,
@@ -152,6 +153,7 @@ def import_view(model_admin, request):
                 "targets": _targets(),
                 "choices": choices,
                 "tables": list(enumerate(plan.tables)),
+                "changed_since": since,
             },
             status=status,
         )
@@ -180,10 +182,7 @@ def import_view(model_admin, request):
             return preview(plan, upload, choices)
         try:
             outcome = apply_import(
-                document,
-                choices,
-                fingerprint=request.POST.get("fingerprint", ""),
-                user=request.user,
+                document, choices, token=request.POST.get("token", ""), user=request.user
             )
         except PlanChanged as changed:
             messages.error(
@@ -193,7 +192,16 @@ def import_view(model_admin, request):
                     "import, or an edit). This is the new preview: check it and apply again."
                 ),
             )
-            return preview(changed.plan, upload, choices, status=409)
+            return preview(changed.plan, upload, choices, status=409, since=changed.changes)
+        except ChoicesChanged as changed:
+            messages.warning(
+                request,
+                _(
+                    "Nothing was written yet: your choices change what the import would write. "
+                    "This is the preview with them: check it and apply again."
+                ),
+            )
+            return preview(changed.plan, upload, choices)
         except ImportFileError as error:  # refused by the service: nothing was written
             messages.error(request, str(error))
             return preview(plan, upload, choices)

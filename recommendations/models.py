@@ -5,6 +5,7 @@ Writes to a Recommendation go through ``recommendations.services`` (one history 
 change, with who, when, what and why); reads go through ``RecommendationQuerySet``.
 """
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -472,6 +473,9 @@ _REFERENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _REST_SEPARATORS = " \t\n.:;,-\u2013\u2014)"
+_MORE_NUMBERS = re.compile(
+    r"^\s*(?:[-\u2013\u2014,;&/+]|to\b|and\b|et\b|à\b)\s*(?:r\s*\.?\s*)?\d", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -493,8 +497,12 @@ def parse_recommendation_reference(value) -> RecommendationReference | None:
     """
     if isinstance(value, bool):
         return None
-    if isinstance(value, int | float):
-        return RecommendationReference(int(value)) if float(value).is_integer() else None
+    if isinstance(value, int):
+        return RecommendationReference(value) if 0 <= value < 10_000 else None
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and 0 <= value < 10_000:
+            return RecommendationReference(int(value))
+        return None
     match = _REFERENCE.match(str(value).replace("\u00a0", " "))
     if not match:
         return None
@@ -505,6 +513,8 @@ def parse_recommendation_reference(value) -> RecommendationReference | None:
         rest = ""  # "14.0"
     if re.match(r"^\s*[.,]\d", rest):
         return None  # "14.5" is a paragraph, not a recommendation
+    if _MORE_NUMBERS.match(rest):
+        return None  # "R14-R16", "14-16", "R14, R15": several recommendations, not one
     part = (match.group("bracketed") or match.group("letter") or "").lower()
     return RecommendationReference(
         int(match.group("number")), part, rest.lstrip(_REST_SEPARATORS).strip()
@@ -935,6 +945,9 @@ class ValueAlias(models.Model):
         return f"{self.get_kind_display()}: {self.value} → {self.target or '-'}"
 
     def clean(self) -> None:
+        from recommendations.importer.text import normalise
+
+        self.value = normalise(self.value)[:200]  # as the import compares it
         model, field = {
             self.Kind.ASSESSMENT: (AssessmentStatus, "key"),
             self.Kind.IMPLEMENTATION: (ImplementationStatus, "key"),

@@ -189,7 +189,7 @@ def apply_file(name: str, content: bytes, *, user, choices: Choices | None = Non
     """Preview then apply, as an officer who accepts the preview."""
     document = read_document(name, content)
     plan = plan_import(document, choices)
-    return apply_import(document, choices or Choices(), fingerprint=plan.fingerprint, user=user)
+    return apply_import(document, choices or Choices(), token=plan.token, user=user)
 
 
 def changes_of(plan) -> dict[int, dict[str, str]]:

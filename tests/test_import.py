@@ -297,7 +297,7 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     # update, assignments replaced (delete, insert), history records, their snapshots
     # (topics and mandate-holders read, mandate-holders written), in two savepoints.
     with django_assert_num_queries(24):
-        outcome = apply_import(document, Choices(), fingerprint=plan.fingerprint, user=user)
+        outcome = apply_import(document, Choices(), token=plan.token, user=user)
     assert outcome.changed == rows
 
 
@@ -316,7 +316,7 @@ def form_of(response, **extra) -> dict:
     """What the preview's form sends back: its upload, the plan's fingerprint, choices."""
     return {
         "upload": response.context["upload"].pk,
-        "fingerprint": response.context["plan"].fingerprint,
+        "token": response.context["plan"].token,
         **extra,
     }
 

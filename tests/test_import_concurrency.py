@@ -34,9 +34,7 @@ def test_two_applies_at_once_one_applies_and_the_other_gets_the_new_preview(monk
     positive = read(
         "b.csv", csv_bytes([["No.", "Assessment status"], ["R30", "Positively assessed"]])
     )
-    previews = {
-        name: plan_import(doc).fingerprint for name, doc in (("a", negative), ("b", positive))
-    }
+    previews = {name: plan_import(doc).token for name, doc in (("a", negative), ("b", positive))}
 
     written, release = threading.Event(), threading.Event()
     real = services._bulk_history
@@ -52,7 +50,7 @@ def test_two_applies_at_once_one_applies_and_the_other_gets_the_new_preview(monk
 
     def run(name, document):
         try:
-            results[name] = apply_import(document, Choices(), fingerprint=previews[name], user=None)
+            results[name] = apply_import(document, Choices(), token=previews[name], user=None)
         except PlanChanged as changed:
             results[name] = changed
         finally:

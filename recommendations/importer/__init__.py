@@ -7,7 +7,7 @@
 - ``applying``: the write, under a lock, re-planned, all or nothing.
 """
 
-from recommendations.importer.applying import Outcome, PlanChanged, apply_import
+from recommendations.importer.applying import ChoicesChanged, Outcome, PlanChanged, apply_import
 from recommendations.importer.headers import importable_fields
 from recommendations.importer.planner import Choices, Plan, plan_import
 from recommendations.importer.readers import (
@@ -24,6 +24,7 @@ __all__ = [
     "MAX_BYTES",
     "MAX_ROWS",
     "Choices",
+    "ChoicesChanged",
     "Document",
     "ImportFileError",
     "Outcome",

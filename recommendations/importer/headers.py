@@ -66,8 +66,11 @@ ALIASES: dict[str, list[str]] = {
                          "internal notes"],
 }  # fmt: skip
 # Columns of our own export that are derived or dated, so not imported (no warning for them).
-READ_ONLY = ("code", "cluster", "section_title", "assessment_status_since",
-             "implementation_status_since", "topics", "last_change", "demonstration")  # fmt: skip
+READ_ONLY = ("code", "cluster", "section_title", "topics", "last_change",
+             "demonstration")  # fmt: skip
+# Our export's dated columns: the day each status took effect.
+EXPORT_DATES = {"assessment_status_since": "assessment_date",
+                "implementation_status_since": "implementation_date"}  # fmt: skip
 STATUS_FIELDS = ("assessment_status", "implementation_status")
 NUMBER_SIGNS = ("#", "№", "N°", "Nº", "n°", "nº")  # headers that normalise to nothing or "n"
 DATE_FIELDS = {
@@ -130,8 +133,9 @@ class Header:
         return found
 
 
-def header_aliases() -> dict[str, str]:
-    """normalised header -> field (or "" for a known column that is not imported)."""
+def header_aliases() -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """normalised header -> field (or "" for a known column that is not imported), and the
+    Secretariat's saved mappings (those naming a field the import has)."""
     from recommendations.resources import RecommendationResource
 
     aliases = {normalise(alias): name for name, names in ALIASES.items() for alias in names}
@@ -139,13 +143,19 @@ def header_aliases() -> dict[str, str]:
     for language in ("en", "fr"):
         with translation.override(language):
             for key, header in zip(resource.keys, resource.get_export_headers(), strict=True):
-                target = "" if key in READ_ONLY else key
+                target = "" if key in READ_ONLY else EXPORT_DATES.get(key, key)
                 if language == "fr" and key in ("text", "short_title"):
                     target = f"{key}_fr"  # a French export carries the French text
                 aliases.setdefault(normalise(header), target)
     # The Secretariat's own choices, saved from earlier previews, come last and win.
-    aliases.update(ImportColumnMapping.objects.values_list("header", "field"))
-    return aliases
+    allowed = {name for name, _label in importable_fields()} | {""}
+    mappings = [
+        (header, field)
+        for header, field in ImportColumnMapping.objects.values_list("header", "field")
+        if field in allowed
+    ]
+    aliases.update(mappings)
+    return aliases, mappings
 
 
 # Footnote markers after a header: "Status*", "Date¹", "Status (1)", "Remarks a", "Date 2".

@@ -13,6 +13,7 @@ written here; the plan's ``fingerprint`` lets the apply make sure it writes what
 
 import datetime
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,12 @@ from recommendations.models import (
 from recommendations.services import Assignment
 
 PLACE_FIELDS = ("part", "section", "subsection")
+# A row holding only "3. Recruitment" or "(2) Executive Committee" is a heading of the report,
+# not recommendation 3; "R3 - ..." is a recommendation.
+_HEADING = re.compile(r"^\s*\(?\d+[.)]\)?\s+[^\W\d]")
+_SEVERAL = re.compile(
+    r"^\s*(?:r(?:ec)?\.?\s*)?\d+\s*(?:[-\u2013\u2014,;&/+]|to\b|and\b|et\b)", re.I
+)
 TEXT_FIELDS = ("short_title", "short_title_fr", "text", "text_fr", "public_remarks",
                "internal_remarks")  # fmt: skip
 # The history sources that are a person's decision: a file older than one of them is stale.
@@ -152,6 +159,8 @@ class Plan:
     mapped: list[UnknownValue] = field(default_factory=list)  # unknown, mapped in the preview
     new_parts: list[NewPart] = field(default_factory=list)
     new_sections: list[NewSection] = field(default_factory=list)
+    state: str = ""  # Vocabularies.state
+    versions: dict[int, int] = field(default_factory=dict)  # pk -> latest history id
     include_stale: set[str] = field(default_factory=set)  # Change.key, or "all"
 
     @property
@@ -179,14 +188,18 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        """What the apply would write: equal fingerprints, equal writes."""
-        parts = [
-            f"{c.key}|{c.old}|{c.new}|{c.since}|{c.stale}|{self.applies(c)}" for c in self.changes
-        ]
-        parts += [f"{p.where}|{p.message}" for p in self.problems]
+        """What the apply would write, in no language: equal fingerprints, equal writes."""
+        parts = [f"{c.key}|{_identity(c.value)}|{c.since}" for c in self.changes if self.applies(c)]
         parts += [f"new|{s.key}|{s.title}" for s in self.new_sections]
         parts += [f"new|{p.code}|{p.title}" for p in self.new_parts]
-        return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+    @property
+    def token(self) -> str:
+        """What the preview's form sends back: the state it was planned against (the
+        database's vocabularies and each recommendation's version) and the fingerprint."""
+        versions = ",".join(f"{pk}:{version or 0}" for pk, version in sorted(self.versions.items()))
+        return f"{self.state}|{self.fingerprint}|{versions}"
 
 
 @dataclass
@@ -198,6 +211,20 @@ class Choices:
     values: dict[str, str] = field(default_factory=dict)  # UnknownValue.key -> target or ""
     file_date: datetime.date | None = None
     include_stale: set[str] = field(default_factory=set)
+
+
+def _identity(value: Any) -> str:
+    """A value as the fingerprint knows it: a record by its key, a list of assignments by
+    their holders and roles."""
+    if isinstance(value, list):
+        return ";".join(sorted(f"{a.mandate_holder.pk}:{int(a.role)}" for a in value))
+    if isinstance(value, NewSection):
+        return f"new:{value.key}"
+    if isinstance(value, NewPart):
+        return f"new:{value.code}"
+    if hasattr(value, "pk"):
+        return f"{type(value).__name__}:{value.pk}"
+    return str(value)
 
 
 def _display(value: Any) -> str:
@@ -215,12 +242,15 @@ class _Row:
     rest: str  # the text after the number in its cell
 
 
-def plan_import(document: Document, choices: Choices | None = None) -> Plan:
+def plan_import(
+    document: Document, choices: Choices | None = None, *, for_update: bool = False
+) -> Plan:
+    """What the file would change. ``for_update`` (the apply): lock the rows it names."""
     choices = choices or Choices()
     file_date = _file_date(document, choices)
     plan = Plan(document.filename, file_date, include_stale=set(choices.include_stale))
     plan.skipped = list(document.skipped)
-    aliases = header_aliases()
+    aliases, mappings = header_aliases()
     allowed = {name for name, _label in importable_fields()} | {""}
 
     found: list[tuple[Table, Any, list[_Row]]] = []
@@ -261,20 +291,24 @@ def plan_import(document: Document, choices: Choices | None = None) -> Plan:
                 continue
             raw = cells[number_column.index] if number_column.index < len(cells) else None
             reference = parse_recommendation_reference(raw) if filled(raw) else None
+            distinct = {str(v).strip() for v in cells if filled(v)}
+            if len(distinct) == 1 and (reference is None or _HEADING.match(str(raw))):
+                headings += 1  # a heading or note row ("PART II", "3. Recruitment")
+                continue
             if reference is None:
-                distinct = {str(v).strip() for v in cells if filled(v)}
-                if len(distinct) == 1:
-                    headings += 1  # a heading or note row ("PART II: HUMAN RESOURCES")
-                    continue
+                if not filled(raw):
+                    message = _("No recommendation number in this row: its cells are not read.")
+                elif _SEVERAL.match(str(raw)):
+                    message = _("Several recommendations in one cell: give each its own row.")
+                else:
+                    message = _("Not a recommendation number: its row is not read.")
                 plan.problems.append(
                     Problem(
                         table.name,
                         table.where(index, number_column.index),
                         number_column.label,
                         _display(raw),
-                        _("No recommendation number in this row: its cells are not read.")
-                        if not filled(raw)
-                        else _("Not a recommendation number: its row is not read."),
+                        message,
                     )
                 )
                 continue
@@ -304,7 +338,11 @@ def plan_import(document: Document, choices: Choices | None = None) -> Plan:
             % {"rows": f"{total:,}", "limit": f"{MAX_ROWS:,}"}
         )
 
-    vocabularies = Vocabularies({row.number for _t, _h, rows in found for row in rows})
+    vocabularies = Vocabularies(
+        {row.number for _t, _h, rows in found for row in rows},
+        mappings=mappings,
+        for_update=for_update,
+    )
     by_number: dict[int, list[tuple[_Row, dict[str, Column]]]] = defaultdict(list)
     for table, header, rows in found:
         data = [table.rows[row.index] for row in rows]
@@ -343,6 +381,8 @@ def plan_import(document: Document, choices: Choices | None = None) -> Plan:
             plan.items.append(item)
         else:
             plan.unchanged += 1
+    plan.state = vocabularies.state
+    plan.versions = {r.pk: r.version for r in vocabularies.recommendations.values()}
     plan.unknown = list(unknown.values())
     plan.mapped = list(reader.mapped.values())
     used = {id(c.value) for c in plan.changes}
@@ -429,20 +469,16 @@ class _CellReader:
     def ask(self, kind: str, value: str, where: str):
         """A value to map: what the officer chose for it, or None (it is listed)."""
         entry = UnknownValue(kind, value)
-        if entry.key in self.choices.values:
-            target = self.choices.values[entry.key]
-            entry.chosen = target
-            self.mapped.setdefault(entry.key, entry).places.append(where)
-            if not target:
-                return NO_VALUE
+        target = self.choices.values.get(entry.key)
+        if target is not None:
             if kind == ValueAlias.Kind.MANDATE_HOLDER:
-                return self.vocabularies.holders_by_slug.get(target)
-            lookup = (
-                self.vocabularies.assessment
-                if kind == ValueAlias.Kind.ASSESSMENT
-                else self.vocabularies.implementation
-            )
-            return next((t for t in lookup.terms.values() if t.key == target), None)
+                term = self.vocabularies.holders_by_slug.get(target)
+            else:
+                term = self.vocabularies.status_by_key[kind].get(target)
+            if not target or term is not None:  # a target that is not (any more) is unknown
+                entry.chosen = target
+                self.mapped.setdefault(entry.key, entry).places.append(where)
+                return term if target else NO_VALUE
         self.unknown.setdefault(entry.key, entry).places.append(where)
         return None
 

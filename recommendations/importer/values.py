@@ -8,10 +8,12 @@ ICC-ASP/23/20") is read as that term, and the note is kept.
 """
 
 import datetime
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
 from recommendations.importer.structure import Places
@@ -47,19 +49,23 @@ class Lookup:
 
     def __init__(self) -> None:
         self.terms: dict[str, Any] = {}
+        self.longest = 0  # characters of the longest term: no cut is tried beyond it
 
     def add(self, word: str, term: Any, *, override: bool = False) -> None:
         key = fold_inflections(word)
         if key and (override or key not in self.terms):
             self.terms[key] = term
+            self.longest = max(self.longest, len(word) + 10)
 
     def read(self, value: Any) -> Reading | None:
         text = " ".join(str(value).split())
-        found = self.terms.get(fold_inflections(text))
-        if found is not None:
-            return Reading(found)
+        if len(text) <= self.longest:
+            found = self.terms.get(fold_inflections(text))
+            if found is not None:
+                return Reading(found)
         # The longest beginning that is a term and is followed by a note.
-        cuts = [m.start() for m in re.finditer(r"[^\w]+", text) if m.start() > 0]
+        head_text = text[: self.longest + 1]
+        cuts = [m.start() for m in re.finditer(r"[^\w]+", head_text) if m.start() > 0]
         for cut in sorted(cuts, reverse=True):
             head, rest = text[:cut], text[cut:]
             term = self.terms.get(fold_inflections(head))
@@ -72,15 +78,27 @@ class Lookup:
 
 
 class Vocabularies:
-    """Every term the import can read, and the recommendations the file names."""
+    """Every term the import can read, and the recommendations the file names.
 
-    def __init__(self, numbers: set[int]) -> None:
+    ``for_update``: the apply locks the recommendations' rows while it plans and writes.
+    ``state`` changes whenever something a plan depends on changes in the database: the
+    recommendations (their latest history record), the vocabularies, aliases and mappings.
+    """
+
+    def __init__(self, numbers: set[int], *, mappings=(), for_update: bool = False) -> None:
         aliases = list(ValueAlias.objects.all())
-        self.assessment = self._statuses(AssessmentStatus.objects.all())
-        self.implementation = self._statuses(ImplementationStatus.objects.all())
+        assessments = list(AssessmentStatus.objects.all())
+        implementations = list(ImplementationStatus.objects.all())
+        holders = list(MandateHolder.objects.all())
+        self.assessment = self._statuses(assessments)
+        self.implementation = self._statuses(implementations)
+        self.status_by_key = {
+            ValueAlias.Kind.ASSESSMENT: {status.key: status for status in assessments},
+            ValueAlias.Kind.IMPLEMENTATION: {status.key: status for status in implementations},
+        }
         self.holders_by_slug: dict[str, MandateHolder] = {}
         self.holders = Lookup()
-        for holder in MandateHolder.objects.all():
+        for holder in holders:
             self.holders_by_slug[holder.slug] = holder
             for name in (holder.abbreviation, holder.abbreviation_fr, holder.slug):
                 if name:
@@ -90,39 +108,53 @@ class Vocabularies:
                     self.holders.add(name, holder)
                     bare = re.sub(r"^(?:the|le|la|les|l)\s+", "", normalise(name))
                     self.holders.add(bare, holder)
-        statuses = {
-            ValueAlias.Kind.ASSESSMENT: (self.assessment, AssessmentStatus),
-            ValueAlias.Kind.IMPLEMENTATION: (self.implementation, ImplementationStatus),
-        }
-        by_key = {
-            kind: {status.key: status for status in set(lookup.terms.values())}
-            for kind, (lookup, _model) in statuses.items()
+        lookups = {
+            ValueAlias.Kind.ASSESSMENT: self.assessment,
+            ValueAlias.Kind.IMPLEMENTATION: self.implementation,
         }
         for alias in aliases:
             if alias.kind == ValueAlias.Kind.MANDATE_HOLDER:
                 target = self.holders_by_slug.get(alias.target) if alias.target else NO_VALUE
                 lookup = self.holders
+            elif alias.kind in lookups:
+                lookup = lookups[alias.kind]
+                target = (
+                    self.status_by_key[alias.kind].get(alias.target) if alias.target else NO_VALUE
+                )
             else:
-                lookup = statuses[alias.kind][0]
-                target = by_key[alias.kind].get(alias.target) if alias.target else NO_VALUE
+                continue
             if target is not None:
                 lookup.add(alias.value, target, override=True)
         self.responsibility = self._choices(Recommendation.Responsibility)
         self.priority = self._choices(Recommendation.Priority)
-        self.places = Places(
-            Cluster.objects.all(), Section.objects.select_related("cluster", "parent")
-        )
-        self.recommendations = {
-            r.number: r
-            for r in Recommendation.objects.select_related(
+        parts = list(Cluster.objects.all())
+        sections = list(Section.objects.select_related("cluster", "parent"))
+        self.places = Places(parts, sections)
+        history = Recommendation.history.model.objects
+        latest = history.filter(id=OuterRef("pk")).order_by("-history_id").values("history_id")
+        recommendations = (
+            Recommendation.objects.select_related(
                 "section", "assessment_status", "implementation_status"
             )
+            .annotate(version=Subquery(latest[:1]))
             .prefetch_related("assignments__mandate_holder")
             .filter(number__in=sorted(numbers))
-        }
+        )
+        if for_update:
+            recommendations = recommendations.select_for_update(of=("self",))
+        self.recommendations = {r.number: r for r in recommendations}
+        vocabulary = [
+            *((a.kind, a.value, a.target) for a in aliases),
+            *((s.key, s.label_en, s.label_fr) for s in (*assessments, *implementations)),
+            *((h.slug, h.name, h.name_fr, h.abbreviation, h.abbreviation_fr) for h in holders),
+            *((p.code, p.name) for p in parts),
+            *((s.key, s.title, s.code) for s in sections),
+            *sorted(mappings),
+        ]
+        self.state = hashlib.sha256(repr(vocabulary).encode()).hexdigest()[:16]
 
     @staticmethod
-    def _statuses(statuses) -> Lookup:
+    def _statuses(statuses: list) -> Lookup:
         lookup = Lookup()
         for status in statuses:
             for label in (status.label_en, status.label_fr, status.key):
@@ -163,8 +195,9 @@ class Vocabularies:
         # best[i]: (unknown parts, parts, cut points) for tokens[:i]
         best: list[tuple[int, int, list[int]] | None] = [None] * (count + 1)
         best[0] = (0, 0, [])
+        widest = 12  # tokens in the longest name ("Board of Directors of the Trust Fund...")
         for end in range(1, count + 1):
-            for start in range(end):
+            for start in range(max(0, end - widest), end):
                 if best[start] is None:
                     continue
                 segment = self._join(tokens, separators, start, end)
