@@ -31,6 +31,7 @@ from recommendations.importer import (
     plan_import,
     read_document,
 )
+from recommendations.importer.readers import extension_of
 from recommendations.importer.text import normalise
 from recommendations.importer.values import read_date
 from recommendations.models import (
@@ -64,13 +65,20 @@ class UploadForm(forms.Form):
                 _("The file is %(size).1f MB; the limit is %(limit)d MB.")
                 % {"size": upload.size / 2**20, "limit": MAX_BYTES // 2**20}
             )
-        extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
-        if extension not in EXTENSIONS:
+        if extension_of(upload.name) not in EXTENSIONS:
             raise forms.ValidationError(
                 _("“%(name)s” is not an XLSX, ODS, CSV, Word (.docx) or PDF file.")
                 % {"name": upload.name}
             )
         return upload
+
+
+def _short_name(name: str, limit: int = 200) -> str:
+    """The file name as kept (200 characters at most), its extension kept."""
+    if len(name) <= limit:
+        return name
+    extension = extension_of(name)
+    return name[: limit - len(extension) - 1] + "." + extension
 
 
 def _choices(request, document) -> Choices:
@@ -242,7 +250,7 @@ def import_view(model_admin, request):
             form.add_error("file", str(error))
         else:
             upload = SpreadsheetUpload.objects.create(
-                user=request.user, filename=file.name[:200], content=content
+                user=request.user, filename=_short_name(file.name), content=content
             )
             return preview(plan, upload, Choices())
     return render(request, TEMPLATE, {**context, "form": form})

@@ -961,8 +961,9 @@ class ValueAlias(models.Model):
 
 
 class ImportLock(models.Model):
-    """One row that an import's apply locks (``select_for_update``), so that two applies run
-    one after the other: the second re-plans against what the first wrote."""
+    """One row that an import's apply locks (it updates it first thing in its transaction), so
+    that two applies run one after the other: the second re-plans against what the first
+    wrote."""
 
     name = models.CharField(max_length=40, unique=True)
     taken_at = models.DateTimeField(null=True, blank=True)

@@ -27,7 +27,7 @@ GROUP_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "assemblysession": ("view", "add", "change"),
         "progressstatement": ("view", "add", "change", "delete"),
         "section": ("view", "add", "change"),
-        "cluster": ("view",),
+        "cluster": ("view", "add"),  # the import adds the parts a Matrix names
         "importcolumnmapping": ("view", "change", "delete"),
         "valuealias": ("view", "add", "change", "delete"),
         "progressupdate": ("view", "review"),

@@ -15,7 +15,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,16 +324,8 @@ def _bulk_history(recommendations, assignments, since, now) -> None:
         )
         for r in recommendations
     ]
+    # PostgreSQL and SQLite (3.35+) return the new ids, which the snapshots refer to.
     records = history_model.objects.bulk_create(records, batch_size=500)
-    if any(record.pk is None for record in records):  # a database that returns no ids
-        latest = (
-            history_model.objects.filter(id__in=[r.pk for r in recommendations])
-            .values("id")
-            .annotate(last=Max("history_id"))
-        )
-        ids = {row["id"]: row["last"] for row in latest}
-        for record in records:
-            record.pk = record.history_id = ids[record.id]
     by_id = {record.id: record for record in records}
     holders_model = apps.get_model("recommendations", "HistoricalMandateAssignment")
     topics_model = apps.get_model("recommendations", "HistoricalRecommendation_topics")

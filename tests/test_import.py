@@ -1,6 +1,7 @@
 """The Secretariat's spreadsheet import: reading, recognising, previewing, applying."""
 
 import csv
+import datetime
 import io
 import re
 from pathlib import Path
@@ -109,7 +110,7 @@ def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
         "Statut de l'évaluation": "assessment_status",
         "Titulaires de mandat": "lead",
         "Responsabilité": "responsibility",
-        "Notes": "public_remarks",
+        "Notes": "internal_remarks",  # only a column said public is published
     }
     changed = {
         item.recommendation.number: {c.field: c.value for c in item.changes} for item in plan.items
@@ -121,7 +122,7 @@ def test_a_realistic_sheet_with_its_own_headers(secretariat_user):
         ("registry", 1),
         ("otp", 1),
     ]
-    assert changed[14]["public_remarks"] == "x"
+    assert changed[14]["internal_remarks"] == "x"
     assert changed[16]["responsibility"] == "assembly_court"
 
     assert apply_file("Matrice ASP.csv", content, user=secretariat_user).changed == 4
@@ -288,16 +289,18 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     )
     # Saved column choices, value aliases, both status lists, mandate-holders, parts, sections, the
     # recommendations the file names, their assignments and those assignments'
-    # mandate-holders (no history query: the file has no date).
+    # mandate-holders, then their history after the file's date (the stale check).
     document = read_document("m.csv", content)
-    with django_assert_num_queries(10):
-        plan = plan_import(document)
+    # Dated before the demonstration history, so that the stale check reads it.
+    choices = Choices(file_date=datetime.date(2020, 1, 1))
+    with django_assert_num_queries(11):
+        plan = plan_import(document, choices)
     assert len(plan.items) == rows
-    # The lock, the plan again (10), then: the rows locked, their assignments, one bulk
+    # The lock, the plan again (11), then: the rows locked, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
     # (topics and mandate-holders read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(24):
-        outcome = apply_import(document, Choices(), token=plan.token, user=user)
+    with django_assert_num_queries(25):
+        outcome = apply_import(document, choices, token=plan.token, user=user)
     assert outcome.changed == rows
 
 

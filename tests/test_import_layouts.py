@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 from django.test import Client
+from django.utils.formats import date_format
 
 from recommendations.importer import Choices, ImportFileError
 from recommendations.models import (
@@ -73,7 +74,7 @@ def part_two() -> Sheet:
         "Part II",
         [
             ["Partie II : Ressources humaines", None, None],
-            ["N°", "Statut de l'évaluation", "Observations"],
+            ["N°", "Statut de l'évaluation", "Observations publiques"],
             ["014", "Pas encore évaluée", "Examen prévu en 2027"],
             ["Recommandation 15", "évaluées positivement", None],
         ],
@@ -318,45 +319,46 @@ def test_dates_in_any_form(written, day):
     assert read_date(written) == day
 
 
-def test_a_stale_export_does_not_undo_a_later_accepted_update(secretariat_user, client):
+def test_a_stale_export_does_not_undo_a_later_change(secretariat_user, client):
     from django.utils import timezone
 
     from recommendations.services import recommendation_update
 
+    def set_implementation(number, key, reason):
+        recommendation_update(
+            Recommendation.objects.get(number=number).pk,
+            changes={"implementation_status": status(ImplementationStatus, key)},
+            user=secretariat_user,
+            reason=reason,
+            source=ChangeSource.ADMIN,
+        )
+
+    set_implementation(2, "not_started", "First report")
     export = client.get("/matrix.csv")
     name = export["Content-Disposition"].split('filename="')[1].rstrip('"')
-    content = export.content
-    # After the export, someone records a status for R2 in the back-office.
-    in_progress = status(ImplementationStatus, "in_progress")
-    recommendation_update(
-        Recommendation.objects.get(number=2).pk,
-        changes={"implementation_status": in_progress},
-        user=secretariat_user,
-        reason="Told by the Registry",
-        source=ChangeSource.ADMIN,
-    )
-    # The officer edits the old export: R2's cell still reads empty, R3 gets a new status.
-    text = content.decode("utf-8-sig").splitlines()
-    header = text[0].split(",")
-    column = header.index("Implementation status")
-    rows = [line.split(",") for line in text[1:4]]
-    rows[0][column] = "Not started"  # R1: a new value, not changed since the export
-    rows[1][column] = "Not started"  # R2: would set back a later change
-    edited = "\r\n".join([text[0], *[",".join(row) for row in rows]]).encode()
-    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
-    plan = plan_of(name, edited, Choices(file_date=tomorrow))
-    assert [c.key for c in plan.stale] == []  # the officer's date wins: after the change
+    # After the export, R2 moves on in the back-office.
+    set_implementation(2, "in_progress", "Told by the Registry")
+    # The officer edits the old export: R1 gets a status; R2's cell still says Not started.
+    lines = export.content.decode("utf-8-sig").splitlines()
+    column = lines[0].split(",").index("Implementation status")
+    rows = [line.split(",") for line in lines[1:3]]
+    rows[0][column] = "Not started"
+    edited = "\r\n".join([lines[0], *[",".join(row) for row in rows]]).encode()
+
     plan = plan_of(name, edited)
     [stale] = plan.stale
     assert stale.key == "2_implementation_status"
-    assert stale.stale.startswith("R2: changed on ")
-    assert stale.stale.endswith(
-        f"by {secretariat_user.username} in the back-office, after this file's date; this "
-        "file would set it back to Not started."
+    today = date_format(timezone.localdate(), "j F Y")
+    assert stale.stale == (
+        f"R2: changed on {today} by {secretariat_user.username} in the back-office, after this "
+        "file's date; this file would set it back to Not started."
     )
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    assert plan_of(name, edited, Choices(file_date=tomorrow)).stale == []  # the officer's date
     outcome = apply_file(name, edited, user=secretariat_user)
     assert outcome.changed == 1  # R1 only
-    assert Recommendation.objects.get(number=2).implementation_status == in_progress
+    assert Recommendation.objects.get(number=1).implementation_status.key == "not_started"
+    assert Recommendation.objects.get(number=2).implementation_status.key == "in_progress"
     ticked = apply_file(
         name, edited, user=secretariat_user, choices=Choices(include_stale={stale.key})
     )

@@ -63,6 +63,9 @@ def read_docx(content: bytes, document: Document) -> None:
             raise too_many_columns(name, len(table.columns))
         rows: list[list[Any]] = []
         for row in table.rows:
+            width = row.grid_cols_before + sum(tc.grid_span for tc in row._tr.tc_lst)
+            if width > MAX_COLUMNS:  # python-docx yields one cell per column a cell spans
+                raise too_many_columns(name, width)
             # A row may start after the first column of the grid (w:gridBefore).
             cells: list[Any] = [None] * row.grid_cols_before
             # The same cell for each grid position a horizontal or vertical merge covers.

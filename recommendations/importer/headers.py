@@ -37,7 +37,7 @@ ALIASES: dict[str, list[str]] = {
              "report part", "part no"],
     "subsection": ["subsection", "sub section", "sous section", "sub-section", "subsection no"],
     "section": ["section", "section key", "cle de la section", "place in the report",
-                "reference in the report", "paragraph", "chapter", "chapitre"],
+                "reference in the report", "chapter", "chapitre"],
     "responsibility": ["responsibility", "responsabilite"],
     "assessment_status": ["assessment", "assessment status", "status of assessment",
                           "statut de l evaluation", "evaluation", "etat de l evaluation",
@@ -45,7 +45,7 @@ ALIASES: dict[str, list[str]] = {
     "implementation_status": ["implementation", "implementation status",
                               "status of implementation", "statut de la mise en oeuvre",
                               "mise en oeuvre", "etat de la mise en oeuvre",
-                              "status of the implementation", "progress"],
+                              "status of the implementation"],
     "assessment_date": ["date of assessment", "assessment date", "date de l evaluation",
                         "assessed on"],
     "implementation_date": ["date of implementation", "implementation date",
@@ -60,10 +60,12 @@ ALIASES: dict[str, list[str]] = {
     "contributing": ["contributing", "contributing mandate holders", "contributeurs",
                      "titulaires de mandat contributeurs", "other mandate holders",
                      "supporting", "associated", "associes"],
-    "public_remarks": ["remarks", "public remarks", "comments", "observations",
-                       "observations publiques", "commentaires", "notes", "remarques"],
+    # Only a column that says it is public is published: any other remark stays internal.
+    "public_remarks": ["public remarks", "observations publiques", "public comments",
+                       "remarques publiques"],
     "internal_remarks": ["internal remarks", "internal comments", "observations internes",
-                         "internal notes"],
+                         "internal notes", "remarks", "comments", "observations",
+                         "commentaires", "notes", "remarques"],
 }  # fmt: skip
 # Columns of our own export that are derived or dated, so not imported (no warning for them).
 READ_ONLY = ("code", "cluster", "section_title", "topics", "last_change",
@@ -117,6 +119,11 @@ class Column:
     @property
     def label(self) -> str:
         return f"{self.letter} ({self.header})"
+
+    @property
+    def field_label(self) -> str:
+        """What the column is read as, for the preview."""
+        return dict(importable_fields()).get(self.field or "", self.field or "")
 
 
 @dataclass
@@ -174,7 +181,7 @@ def _keyword_field(text: str) -> str | None:
         return any(word.startswith(stem) for word in words for stem in stems)
 
     french = has("franc", "fr") or "fr" in words
-    if has("intern", "interne"):
+    if has("intern", "interne", "confidential", "confidentiel"):
         return "internal_remarks" if has("remark", "comment", "observ", "note") else None
     if has("date", "since", "depuis", "when", "quand"):
         if has("assess", "evalu"):
@@ -194,8 +201,8 @@ def _keyword_field(text: str) -> str | None:
         return "lead"
     if has("priorit"):
         return "priority"
-    if has("remark", "comment", "observ", "remarque"):
-        return "public_remarks"
+    if has("remark", "comment", "observ", "remarque", "note"):
+        return "public_remarks" if has("public", "publique") else "internal_remarks"
     if has("title", "titre"):
         return "short_title_fr" if french else "short_title"
     if has("texte", "recommandation") or (has("text", "recommendation") and french):
@@ -204,7 +211,7 @@ def _keyword_field(text: str) -> str | None:
         return "text"
     if has("subsection", "sous") and has("section"):
         return "subsection"
-    if has("section", "chapter", "chapitre", "paragraph"):
+    if has("section", "chapter", "chapitre"):
         return "section"
     if has("part", "partie", "cluster"):
         return "part"
@@ -293,6 +300,24 @@ def find_header(rows: list[list[Any]], aliases: dict[str, str]) -> Header | None
             ):
                 break
             columns, height = taller, height + 1
+        # A group row above ("Assessment" over "Status" and "Date") when the number's header
+        # is only on the row below it.
+        while height < MAX_HEADER_ROWS and first > 0:
+            above = rows[first - 1]
+            if (
+                _is_single_value(above)
+                and number.index < len(above)
+                and filled(above[number.index])
+            ):
+                break  # a title over the whole table
+            taller = columns_of(rows[first - 1 : first + height])
+
+            def named(band: list[Column]) -> int:  # columns whose field the band names
+                return sum(1 for c in band if c.field not in (None, "status", "status_date"))
+
+            if named(taller) <= named(columns) or not any(c.field == "number" for c in taller):
+                break
+            columns, height, first = taller, height + 1, first - 1
         return Header(first, first + height - 1, columns)
     return None
 

@@ -22,6 +22,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from recommendations.importer.headers import (
     DATE_FIELDS,
@@ -51,6 +52,7 @@ from recommendations.models import (
 from recommendations.services import Assignment
 
 PLACE_FIELDS = ("part", "section", "subsection")
+MAX_HOLDERS_CELL = 2000  # characters: a list of mandate-holders is shorter
 # A row holding only "3. Recruitment" or "(2) Executive Committee" is a heading of the report,
 # not recommendation 3; "R3 - ..." is a recommendation.
 _HEADING = re.compile(r"^\s*\(?\d+[.)]\)?\s+[^\W\d]")
@@ -123,6 +125,10 @@ class UnknownValue:
         return normalise(self.value)[:200]
 
     @property
+    def kind_label(self) -> str:
+        return str(ValueAlias.Kind(self.kind).label)
+
+    @property
     def key(self) -> str:
         digest = hashlib.sha1(f"{self.kind}:{self.normalised}".encode()).hexdigest()[:12]
         return f"map_{digest}"
@@ -140,7 +146,6 @@ class TableReport:
 @dataclass
 class Item:
     recommendation: Recommendation
-    places: list[str]
     changes: list[Change] = field(default_factory=list)
     assignments: list[Assignment] | None = None  # the complete new list, when it changes
 
@@ -270,7 +275,7 @@ def plan_import(
         raise ImportFileError(
             _(
                 "No table in “%(name)s” has a column of recommendation numbers in its first 30 "
-                "rows (headed for example “No.”, “Number”, “N°” or “Recommendation”)."
+                "rows (headed for example “No.”, “Number”, “N°” or “Rec.”)."
             )
             % {"name": document.filename}
         )
@@ -327,7 +332,11 @@ def plan_import(
         report.rows = len(rows)
         if headings:
             report.notes.append(
-                _("%(count)d heading or note rows with a single value were passed over.")
+                ngettext(
+                    "%(count)d heading or note row with a single value was passed over.",
+                    "%(count)d heading or note rows with a single value were passed over.",
+                    headings,
+                )
                 % {"count": headings}
             )
         plan.tables.append(report)
@@ -355,7 +364,6 @@ def plan_import(
     reader = _CellReader(plan, vocabularies, choices, unknown)
     for number in sorted(by_number):
         entries = by_number[number]
-        places = [_place(row) for row, _fields in entries]
         duplicates = _duplicates(entries)
         if duplicates:
             first, second = duplicates
@@ -375,7 +383,7 @@ def plan_import(
             )
             continue
         recommendation = vocabularies.recommendations[number]
-        item = Item(recommendation, places)
+        item = Item(recommendation)
         reader.read(item, entries)
         if item.changes or item.assignments is not None:
             plan.items.append(item)
@@ -437,11 +445,19 @@ def _duplicates(entries):
 
 
 def _file_date(document: Document, choices: Choices) -> datetime.datetime | None:
-    """The officer's date, else the tracker's export date, else the file's own date."""
+    """The officer's date, else the tracker's export date (the moment the file was saved when
+    that is on the same day), else the file's own saved date. A day alone counts from its
+    start: a change made later that day is checked rather than missed."""
     day = choices.file_date or document.exported_on
-    if day is not None:
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-    return document.modified
+    if day is None:
+        return document.modified
+    if (
+        choices.file_date is None
+        and document.modified is not None
+        and timezone.localdate(document.modified) == day
+    ):
+        return document.modified
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 class _CellReader:
@@ -453,7 +469,7 @@ class _CellReader:
         self.choices = choices
         self.unknown = unknown
         self.mapped: dict[str, UnknownValue] = {}
-        self.labels = dict(importable_fields())
+        self.labels = {**dict(importable_fields()), "place": _("Place in the report")}
 
     def problem(self, row: _Row, column: Column, value: Any, message: str) -> None:
         self.plan.problems.append(
@@ -532,7 +548,12 @@ class _CellReader:
                                   "2022-11-30): the status is read without its date."),
                             )  # fmt: skip
                         elif since > timezone.localdate():
-                            self.problem(row, date_column, raw_date, _("A date in the future."))
+                            self.problem(
+                                row,
+                                date_column,
+                                raw_date,
+                                _("A date in the future: the status is read without its date."),
+                            )
                             since = None
                 values[name].append((row.part, value, display, note, where, since))
             if row.rest and "text" not in by_field:  # "R14 - The Court should..."
@@ -672,11 +693,36 @@ class _CellReader:
         # A part alone: it agrees with a section of that part.
         if isinstance(place, Cluster) and recommendation.cluster_id == place.pk:
             return None
+        if recommendation.section_id:  # in a section of another part: which is right?
+            table, _sep, cell = where.partition(", ")
+            self.plan.problems.append(
+                Problem(
+                    table,
+                    cell,
+                    self.labels["part"],
+                    display,
+                    _("R%(number)d is in section %(section)s; the file gives another part and no "
+                      "section: give its section (or correct the part).")
+                    % {"number": number, "section": recommendation.section.key},
+                )
+            )  # fmt: skip
+            return None
         old = str(recommendation.cluster) if recommendation.cluster_id else None
         label_ = self.labels["part"]
         return Change(number, "cluster", label_, _display(old), display, place, where)
 
     def _holders(self, row: _Row, column: Column, raw: Any, where: str):
+        """The mandate-holders a cell names; None when it gives none or cannot be read."""
+        if len(str(raw)) > MAX_HOLDERS_CELL:
+            self.problem(
+                row,
+                column,
+                str(raw)[:80] + "…",
+                _("%(length)s characters: too long for a list of mandate-holders (at most "
+                  "%(limit)s).")
+                % {"length": f"{len(str(raw)):,}", "limit": f"{MAX_HOLDERS_CELL:,}"},
+            )  # fmt: skip
+            return None
         found, unread = self.vocabularies.read_holders(raw)
         complete = True
         for part in unread:
@@ -685,7 +731,7 @@ class _CellReader:
                 complete = False
             elif term is not NO_VALUE and term not in found:
                 found.append(term)
-        return found if complete else None
+        return found if complete and found else None  # "N/A" alone gives no value
 
     def _assignments(self, item: Item, holders: dict[int, list[tuple]]) -> None:
         recommendation = item.recommendation
@@ -695,15 +741,33 @@ class _CellReader:
                         for part, found, where in options]  # fmt: skip
             name = "lead" if role == MandateAssignment.Role.LEAD else "contributing"
             chosen = self._agree(item, name, displays)
-            if chosen is None:
-                return
-            wanted[role] = options[chosen][1]
+            if chosen is not None:  # parts that disagree on one role leave the other
+                wanted[role] = options[chosen][1]
+        if not wanted:
+            return
+        lead = set(wanted.get(MandateAssignment.Role.LEAD, []))
+        both = [h for h in wanted.get(MandateAssignment.Role.CONTRIBUTING, []) if h in lead]
+        if both:
+            where = "; ".join(w for options in holders.values() for _p, _f, w in options)
+            self.plan.problems.append(
+                Problem(
+                    where.split(",", 1)[0],
+                    where,
+                    self.labels["lead"],
+                    ", ".join(h.short_name for h in both),
+                    _("R%(number)d: named both as lead and as contributing: the mandate-holder "
+                      "cells are not read.") % {"number": recommendation.number},
+                )
+            )  # fmt: skip
+            return
         current = list(recommendation.assignments.all())
         named = {holder.pk for found in wanted.values() for holder in found}
+        # Kept: the roles the file does not name (procedural mentions among them), unless they
+        # are demonstration data, which real data replaces (as the reference loader does).
         new = [
             Assignment(a.mandate_holder, a.role, a.note)
             for a in current
-            if a.role not in wanted and a.mandate_holder_id not in named
+            if a.role not in wanted and a.mandate_holder_id not in named and not a.is_demo
         ]
         for role, found in wanted.items():
             new += [Assignment(holder, role) for holder in found]
@@ -762,15 +826,15 @@ def _mark_stale(plan: Plan) -> None:
         if record.history_source in PERSON_SOURCES:
             for name, attribute in TRACKED.items():
                 if prior is None or getattr(prior, attribute) != getattr(record, attribute):
-                    changed[(record.id, name)] = record
+                    changed[(record.id, name)] = (record, prior)
     for item in plan.items:
         for change in item.changes:
-            record = changed.get((item.recommendation.pk, change.field))
-            if record is not None:
-                change.stale = _stale_message(change, record)
+            found = changed.get((item.recommendation.pk, change.field))
+            if found is not None:
+                change.stale = _stale_message(change, *found)
 
 
-def _stale_message(change: Change, record) -> str:
+def _stale_message(change: Change, record, prior) -> str:
     when = date_format(timezone.localtime(record.history_date).date(), "j F Y")
     if record.history_source == ChangeSource.UPDATE and record.history_progress_update:
         holder = record.history_progress_update.mandate_holder.short_name
@@ -779,7 +843,21 @@ def _stale_message(change: Change, record) -> str:
         by = _("by an import (%(reason)s)") % {"reason": record.history_change_reason}
     else:
         by = _("by %(user)s in the back-office") % {"user": record.history_user or _("someone")}
-    return _(
-        "R%(number)d: changed on %(when)s %(by)s, after this file's date; this file would set "
-        "it back to %(value)s."
-    ) % {"number": change.number, "when": when, "by": by, "value": change.new}
+    value = change.value.pk if hasattr(change.value, "pk") else change.value
+    held = prior is not None and getattr(prior, TRACKED[change.field]) == value
+    values = {"number": change.number, "when": when, "by": by, "value": change.new}
+    if held:
+        return (
+            _(
+                "R%(number)d: changed on %(when)s %(by)s, after this file's date; this file would "
+                "set it back to %(value)s."
+            )
+            % values
+        )
+    return (
+        _(
+            "R%(number)d: changed on %(when)s %(by)s, after this file's date; this file would "
+            "set it to %(value)s."
+        )
+        % values
+    )

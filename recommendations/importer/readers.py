@@ -224,15 +224,26 @@ def _read_xlsx(content: bytes, document: Document) -> None:
         if sheet.sheet_state != "visible":
             document.skipped.append((sheet.title, _("hidden sheet")))
             continue
-        if sheet.max_row > MAX_TABLE_ROWS:
-            raise too_many_rows(sheet.title, sheet.max_row)
-        if sheet.max_column > MAX_COLUMNS:
+        # The last row and column holding a value (max_row and max_column also count cells
+        # that are only formatted, often down to row 1,048,576).
+        filled_cells = [key for key, cell in sheet._cells.items() if cell.value is not None]
+        last = max((row for row, _column in filled_cells), default=0)
+        width = max((column for _row, column in filled_cells), default=0)
+        if last > MAX_TABLE_ROWS:
+            raise too_many_rows(sheet.title, last)
+        if width > MAX_COLUMNS:
             raise ImportFileError(
                 _("“%(table)s” has %(columns)d columns; the limit is %(limit)d.")
-                % {"table": sheet.title, "columns": sheet.max_column, "limit": MAX_COLUMNS}
+                % {"table": sheet.title, "columns": width, "limit": MAX_COLUMNS}
             )
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        rows = (
+            [list(row) for row in sheet.iter_rows(max_row=last, max_col=width, values_only=True)]
+            if last
+            else []
+        )
         for merged in sheet.merged_cells.ranges:
+            if merged.min_row > len(rows) or merged.min_col > width:
+                continue  # formatting below or right of the values
             value = rows[merged.min_row - 1][merged.min_col - 1]
             for row in range(merged.min_row - 1, min(merged.max_row, len(rows))):
                 cells = rows[row]
@@ -301,23 +312,36 @@ def _read_ods(content: bytes, document: Document) -> None:
         number = 0
         for row in table.getElementsByType(TableRow):
             cells: list[Any] = []
+            row_spans = []
             for cell in row.childNodes:
                 if cell.qname[1] not in ("table-cell", "covered-table-cell"):
                     continue
-                repeat = min(int(cell.getAttrNS(TABLENS, "number-columns-repeated") or 1), 1000)
+                room = MAX_COLUMNS - len(cells)
+                if room <= 0:
+                    break
+                repeat = min(int(cell.getAttrNS(TABLENS, "number-columns-repeated") or 1), room)
                 if cell.qname[1] == "covered-table-cell":
                     cells += [None] * repeat
                     continue
                 value = _ods_value(cell, OFFICENS)
-                columns = int(cell.getAttrNS(TABLENS, "number-columns-spanned") or 1)
-                span_rows = int(cell.getAttrNS(TABLENS, "number-rows-spanned") or 1)
+                columns = min(int(cell.getAttrNS(TABLENS, "number-columns-spanned") or 1), room)
+                span_rows = min(
+                    int(cell.getAttrNS(TABLENS, "number-rows-spanned") or 1), MAX_TABLE_ROWS
+                )
                 if columns > 1 or span_rows > 1:
-                    spans.append((len(rows), len(cells), span_rows, columns))
+                    row_spans.append((len(cells), span_rows, columns))
                 cells += [value] * repeat
-            del cells[MAX_COLUMNS:]
-            repeat = min(int(row.getAttrNS(TABLENS, "number-rows-repeated") or 1), MAX_TABLE_ROWS)
+            repeat = int(row.getAttrNS(TABLENS, "number-rows-repeated") or 1)
             hidden = row.getAttrNS(TABLENS, "visibility") in ("collapse", "filter")
-            for _copy in range(repeat if any(filled(v) for v in cells) else 1):
+            if not any(filled(v) for v in cells):  # empty rows, often a million of them
+                if not hidden:
+                    rows.append([])
+                    labels.append(str(number + 1))
+                number += repeat
+                continue
+            if not hidden:
+                spans += [(len(rows), column, r, c) for column, r, c in row_spans]
+            for _copy in range(min(repeat, MAX_TABLE_ROWS + 1)):
                 number += 1
                 if not hidden:
                     rows.append(list(cells))
@@ -406,7 +430,7 @@ def _read_csv(content: bytes, document: Document) -> None:
             previous_line = reader.line_num
             rows.append(row[:MAX_COLUMNS])
             if len(rows) > MAX_TABLE_ROWS:
-                raise too_many_rows("CSV", _count_records(text, delimiter))
+                raise too_many_rows(document.filename, _count_records(text, delimiter))
     finally:
         csv.field_size_limit(old_limit)
     document.tables.append(Table("CSV", rows, labels))

@@ -99,6 +99,19 @@ class Places:
                          "part column.")  # fmt: skip
             if not part_code:
                 return None
+        if len(part_code) > 8 or any(len(code) > 20 for code in codes):
+            return _(
+                "A part or section number this long (“%(value)s”) is not one of the report."
+            ) % {"value": max([part_code, *codes], key=len)}
+        key = ".".join([part_code, *codes])
+        if (
+            len(key) > 40
+            or any(len(title) > 300 for title in titles.values())
+            or len(part_title) > 200
+        ):
+            return _("This place is too long to be one of the report's (key %(key)s).") % {
+                "key": key[:60]
+            }
         cluster = self._part(part_code, part_title, where)
         if isinstance(cluster, str):
             return cluster

@@ -251,12 +251,15 @@ MONTHS = {
          "septembre", "octobre", "novembre", "decembre"], start=1)},
 }  # fmt: skip
 _SHORT_MONTHS = {name[:3]: number for name, number in MONTHS.items()}
-_SHORT_MONTHS.update({"sept": 9, "juil": 7, "janv": 1, "fev": 2, "avr": 4, "dec": 12})
+_SHORT_MONTHS.update({"sept": 9, "juil": 7, "janv": 1, "fev": 2, "fevr": 2, "avr": 4,
+                      "dec": 12, "june": 6, "july": 7, "aou": 8})  # fmt: skip
 
 
 def _month(word: str) -> int | None:
+    """A month's name or its usual abbreviation ("Nov", "nov.", "sept", "févr"); not any word
+    that starts like one ("Decided", "Marked")."""
     word = normalise(word)
-    return MONTHS.get(word) or _SHORT_MONTHS.get(word) or _SHORT_MONTHS.get(word[:3])
+    return MONTHS.get(word) or _SHORT_MONTHS.get(word)
 
 
 def read_date(value: Any) -> datetime.date | None:
@@ -281,7 +284,9 @@ def read_date(value: Any) -> datetime.date | None:
         match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
         if match:
             day, month, year = (int(part) for part in match.groups())
-            return datetime.date(year + 2000 if year < 100 else year, month, day)
+            if year < 100:
+                year += 2000 if year < 70 else 1900
+            return datetime.date(year, month, day)
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
         if match:
             return datetime.date(int(match.group(1)), int(match.group(2)), 1)
