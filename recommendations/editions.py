@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -175,14 +175,10 @@ def published_edition(slug: str) -> Edition:
 def first_record_date() -> datetime.date | None:
     """The day of the oldest history record, or the oldest day a record says its change took
     effect (an imported status's date): before it, the tracker knows nothing."""
-    first = Recommendation.history.order_by("history_date").values_list("history_date", flat=True)
-    first = first.first()
-    effective = (
-        Recommendation.history.filter(history_effective_date__isnull=False)
-        .order_by("history_effective_date")
-        .values_list("history_effective_date", flat=True)
-        .first()
+    found = Recommendation.history.aggregate(
+        first=Min("history_date"), effective=Min("history_effective_date")
     )
+    first, effective = found["first"], found["effective"]
     days = [day for day in (timezone.localdate(first) if first else None, effective) if day]
     return min(days, default=None)
 

@@ -257,3 +257,29 @@ def test_a_date_the_officer_gives_is_the_files(secretariat_user):
     assert plan.stale == []
     dated = plan_of("matrix.csv", content, Choices(file_date=datetime.date(2020, 1, 1)))
     assert [c.key for c in dated.stale] == ["30_public_remarks"]
+
+
+def test_a_text_from_the_file_cites_the_file(secretariat_user):
+    from recommendations.models import Source
+
+    content = one_sheet(
+        ["No.", "Assessment status"],
+        ["R100 - The Court should adopt a policy.", "Positively assessed"],
+        ["R101", "Positively assessed"],
+    )
+    plan = plan_of("matrix.xlsx", content)
+    assert changes_of(plan)[100] == {
+        "text": "The Court should adopt a policy.",
+        "assessment_status": "Positively assessed",
+    }
+    apply_file("matrix.xlsx", content, user=secretariat_user)
+    source = Source.objects.get(recommendation__number=100, fact=Source.Fact.TEXT)
+    assert (source.value, source.document, source.note, source.from_reference_data) == (
+        "The Court should adopt a policy.",
+        "Imported Matrix “matrix.xlsx”",
+        "M, A2",
+        False,
+    )
+    record = source.history.get()
+    assert (record.history_user, record.history_source) == (secretariat_user, ChangeSource.IMPORT)
+    assert not Source.objects.filter(recommendation__number=101, fact=Source.Fact.TEXT).exists()

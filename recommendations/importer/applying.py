@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 from recommendations.importer.planner import Choices, Plan, plan_import
 from recommendations.importer.readers import Document, ImportFileError
 from recommendations.importer.text import normalise
-from recommendations.models import ChangeSource, Cluster, ImportLock, Recommendation, Section
+from recommendations.models import (
+    ChangeSource,
+    Cluster,
+    ImportLock,
+    Recommendation,
+    Section,
+    Source,
+)
 from recommendations.services import Update, changes_since, recommendation_update_many
 
 LOCK = "import"
@@ -117,12 +124,47 @@ def apply_import(document: Document, choices: Choices, *, token: str, user) -> O
                     if id(value) in created:
                         update.changes[name] = created[id(value)]
             changed = recommendation_update_many(updates, user=user, source=ChangeSource.IMPORT)
+            _record_text_sources(plan, set(changed), user, reason)
         except ValidationError as error:  # nothing is written
             raise ImportFileError(
                 _("The import was refused, and nothing was written: %(error)s")
                 % {"error": " ".join(error.messages)}
             ) from error
     return Outcome(len(changed), len(plan.new_parts), len(plan.new_sections))
+
+
+TEXT_FACTS = {
+    "text": Source.Fact.TEXT,
+    "text_fr": Source.Fact.TEXT,
+    "short_title": Source.Fact.SHORT_TITLE,
+    "short_title_fr": Source.Fact.SHORT_TITLE,
+}
+
+
+def _record_text_sources(plan: Plan, changed: set[int], user, reason: str) -> None:
+    """A recommendation's text or title taken from the file cites the file as its source."""
+    sources = [
+        Source(
+            recommendation=item.recommendation,
+            fact=TEXT_FACTS[change.field],
+            value=change.value,
+            document=(_("Imported Matrix “%(name)s”") % {"name": plan.filename})[:300],
+            note=(_("%(where)s; in French") if change.field.endswith("_fr") else "%(where)s")
+            % {"where": change.where},
+        )
+        for item in plan.applicable
+        if item.recommendation.pk in changed
+        for change in item.changes
+        if change.field in TEXT_FACTS and plan.applies(change)
+    ]
+    if sources:
+        Source.objects.bulk_create(sources)
+        Source.history.bulk_history_create(
+            sources,
+            default_user=user,
+            default_change_reason=reason,
+            custom_historical_attrs={"history_source": ChangeSource.IMPORT},
+        )
 
 
 def _create_structure(plan: Plan) -> dict[int, object]:
