@@ -289,17 +289,18 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     )
     # Saved column choices, value aliases, both status lists, mandate-holders, parts, sections, the
     # recommendations the file names, their assignments and those assignments'
-    # mandate-holders, then their history after the file's date (the stale check).
+    # mandate-holders, then their history after the file's date and its mandate-holder
+    # snapshots (the stale check).
     document = read_document("m.csv", content)
     # Dated before the demonstration history, so that the stale check reads it.
     choices = Choices(file_date=datetime.date(2020, 1, 1))
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         plan = plan_import(document, choices)
     assert len(plan.items) == rows
-    # The lock, the plan again (11), then: the rows locked, their assignments, one bulk
+    # The lock, the plan again (12), then: the rows locked, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
     # (topics and mandate-holders read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         outcome = apply_import(document, choices, token=plan.token, user=user)
     assert outcome.changed == rows
 

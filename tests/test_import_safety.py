@@ -283,3 +283,46 @@ def test_a_text_from_the_file_cites_the_file(secretariat_user):
     record = source.history.get()
     assert (record.history_user, record.history_source) == (secretariat_user, ChangeSource.IMPORT)
     assert not Source.objects.filter(recommendation__number=101, fact=Source.Fact.TEXT).exists()
+
+
+def test_an_old_file_does_not_undo_a_later_change_of_mandate_holders(secretariat_user):
+    from recommendations.services import Assignment, recommendation_update
+
+    otp = MandateHolder.objects.get(slug="otp")
+    registry = MandateHolder.objects.get(slug="registry")
+
+    def assign(holder, reason):
+        recommendation_update(
+            Recommendation.objects.get(number=40).pk,
+            changes={"assignments": [Assignment(holder)]},
+            user=secretariat_user,
+            reason=reason,
+            source=ChangeSource.ADMIN,
+        )
+
+    assign(otp, "First")
+    content = one_sheet(["No.", "Lead mandate-holders"], ["R40", "OTP"])
+    assign(registry, "Moved to the Registry")  # after the file was written
+    plan = plan_of("m.xlsx", content, Choices(file_date=datetime.date(2020, 1, 1)))
+    [change] = plan.changes
+    assert change.field == "assignments"
+    assert change.stale.endswith("this file would set it back to OTP (lead).")
+    apply_file("m.xlsx", content, user=secretariat_user)
+    assert [a.mandate_holder for a in Recommendation.objects.get(number=40).assignments.all()] == [
+        registry
+    ]
+
+
+def test_a_chart_sheet_is_named_as_not_read():
+    import openpyxl
+    from openpyxl.chart import BarChart
+
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["No.", "Implementation status"])
+    workbook.active.append(["R20", "Done"])
+    chart = workbook.create_chartsheet("Progress chart")
+    chart.add_chart(BarChart())
+    out = io.BytesIO()
+    workbook.save(out)
+    plan = plan_of("m.xlsx", out.getvalue())
+    assert plan.skipped == [("Progress chart", "a chart, not a table")]

@@ -18,12 +18,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from recommendations.filters import OWNER_ROLES
 from recommendations.importer.headers import (
     DATE_FIELDS,
     STATUS_FIELDS,
@@ -810,12 +812,19 @@ def _mark_stale(plan: Plan) -> None:
         .order_by("-history_date", "-history_id")
         .values("history_id")[:1]
     )
-    records = (
+    records = list(
         history.filter(id__in=ids)
         .filter(Q(history_date__gt=plan.file_date) | Q(history_id=Subquery(last_before)))
         .select_related("history_user", "history_progress_update__mandate_holder")
         .order_by("id", "history_date", "history_id")
     )
+    # Each record's mandate-holders (lead and contributing), from its snapshot: one query.
+    holders: dict[int, frozenset] = defaultdict(frozenset)
+    snapshots = apps.get_model("recommendations", "HistoricalMandateAssignment").objects
+    for history_id, holder, role in snapshots.filter(
+        history_id__in=[r.history_id for r in records], role__in=OWNER_ROLES
+    ).values_list("history_id", "mandate_holder_id", "role"):
+        holders[history_id] |= {(holder, role)}
     previous: dict[int, Any] = {}
     changed: dict[tuple[int, str], Any] = {}  # (recommendation id, field) -> latest record
     for record in records:
@@ -827,6 +836,9 @@ def _mark_stale(plan: Plan) -> None:
             for name, attribute in TRACKED.items():
                 if prior is None or getattr(prior, attribute) != getattr(record, attribute):
                     changed[(record.id, name)] = (record, prior)
+            before = holders[prior.history_id] if prior else frozenset()
+            if before != holders[record.history_id]:
+                changed[(record.id, "assignments")] = (record, before)
     for item in plan.items:
         for change in item.changes:
             found = changed.get((item.recommendation.pk, change.field))
@@ -843,8 +855,13 @@ def _stale_message(change: Change, record, prior) -> str:
         by = _("by an import (%(reason)s)") % {"reason": record.history_change_reason}
     else:
         by = _("by %(user)s in the back-office") % {"user": record.history_user or _("someone")}
-    value = change.value.pk if hasattr(change.value, "pk") else change.value
-    held = prior is not None and getattr(prior, TRACKED[change.field]) == value
+    if change.field == "assignments":  # ``prior``: the holders before that change
+        held = prior == {
+            (a.mandate_holder.pk, a.role) for a in change.value if a.role in OWNER_ROLES
+        }
+    else:
+        value = change.value.pk if hasattr(change.value, "pk") else change.value
+        held = prior is not None and getattr(prior, TRACKED[change.field]) == value
     values = {"number": change.number, "when": when, "by": by, "value": change.new}
     if held:
         return (

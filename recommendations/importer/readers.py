@@ -220,6 +220,7 @@ def _read_xlsx(content: bytes, document: Document) -> None:
     workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
     properties = workbook.properties
     document.modified = aware(properties.modified or properties.created)
+    document.skipped += [(chart.title, _("a chart, not a table")) for chart in workbook.chartsheets]
     for sheet in workbook.worksheets:
         if sheet.sheet_state != "visible":
             document.skipped.append((sheet.title, _("hidden sheet")))
