@@ -118,20 +118,14 @@ def recommendation_update(
     unknown = set(changes) - set(UPDATABLE_FIELDS) - {"topics", "assignments"}
     if unknown:
         raise ValueError(f"Not an updatable field: {', '.join(sorted(unknown))}")
-    changes = dict(changes)
-    if changes.get("section") is not None and "cluster" not in changes:
-        changes["cluster"] = changes["section"].cluster
+    changes = _with_cluster(changes)
 
     pk = recommendation.pk if isinstance(recommendation, Recommendation) else recommendation
     with transaction.atomic():
         current = Recommendation.objects.select_for_update().get(pk=pk)
         if expected_version is not None:
             refuse_if_changed_since(current, expected_version)
-        changed = [
-            name
-            for name in UPDATABLE_FIELDS
-            if name in changes and _differs(current, name, changes[name], source)
-        ]
+        changed = _changed_fields(current, changes, source)
         for name in changed:
             setattr(current, name, changes[name])
         now = timezone.now()
@@ -241,14 +235,8 @@ def recommendation_update_many(
         since: dict[int, datetime.date | None] = {}
         for update in updates:
             recommendation = current[update.pk]
-            changes = dict(update.changes)
-            if changes.get("section") is not None and "cluster" not in changes:
-                changes["cluster"] = changes["section"].cluster
-            changed = [
-                name
-                for name in UPDATABLE_FIELDS
-                if name in changes and _differs(recommendation, name, changes[name], source)
-            ]
+            changes = _with_cluster(update.changes)
+            changed = _changed_fields(recommendation, changes, source)
             for name in changed:
                 setattr(recommendation, name, changes[name])
                 if name in STATUS_FIELDS:
@@ -354,6 +342,23 @@ def _bulk_history(recommendations, assignments, since, now) -> None:
         ],
         batch_size=500,
     )
+
+
+def _with_cluster(changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Setting a section sets the cluster to the section's cluster."""
+    changes = dict(changes)
+    if changes.get("section") is not None and "cluster" not in changes:
+        changes["cluster"] = changes["section"].cluster
+    return changes
+
+
+def _changed_fields(current: Recommendation, changes: Mapping[str, Any], source: str) -> list:
+    """The plain fields and foreign keys in ``changes`` whose value differs from the record's."""
+    return [
+        name
+        for name in UPDATABLE_FIELDS
+        if name in changes and _differs(current, name, changes[name], source)
+    ]
 
 
 def _differs(current: Recommendation, name: str, value: Any, source: str) -> bool:
