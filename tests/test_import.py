@@ -427,7 +427,8 @@ def test_assignments_keep_procedural_mentions():
 def test_an_unknown_column_can_be_assigned_and_remembered(secretariat_client):
     content = csv_bytes([["No.", "Colonne du DG"], ["R40", "Negatively assessed"]])
     preview = upload_file(secretariat_client, "matrix.csv", content)
-    assert preview.context["plan"].unread_columns[0][1].header == "Colonne du DG"
+    unread = [c for c in preview.context["plan"].tables[0].columns if c.field is None]
+    assert [c.header for c in unread] == ["Colonne du DG"]
     assert '<select name="column_0_1"' in preview.content.decode()
 
     mapped = secretariat_client.post(

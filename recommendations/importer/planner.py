@@ -190,10 +190,6 @@ class Plan:
         return sum(table.rows for table in self.tables)
 
     @property
-    def unread_columns(self) -> list[tuple[str, Column]]:
-        return [(t.name, c) for t in self.tables for c in t.columns if c.field is None]
-
-    @property
     def fingerprint(self) -> str:
         """What the apply would write, in no language: equal fingerprints, equal writes."""
         parts = [f"{c.key}|{_identity(c.value)}|{c.since}" for c in self.changes if self.applies(c)]

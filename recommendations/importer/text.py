@@ -41,9 +41,7 @@ def filled(value: Any) -> bool:
 
 
 def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    name, index = "", index + 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(65 + remainder) + name
-    return name
+    """0 -> A, 25 -> Z, 26 -> AA: a 0-based column as spreadsheets name it."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
