@@ -232,9 +232,12 @@ def recommendation_update_many(
         fields: set[str] = set()
         new_rows: list[MandateAssignment] = []
         replaced: list[int] = []  # recommendations whose assignments are rewritten
-        since: dict[int, datetime.date | None] = {}
+        snapshots: list[_Snapshot] = []
+        tracked = Recommendation.history.model.tracked_fields
         for update in updates:
             recommendation = current[update.pk]
+            before = {f.attname: getattr(recommendation, f.attname) for f in tracked}
+            old_rows = assignments[update.pk]
             changes = _with_cluster(update.changes)
             changed = _changed_fields(recommendation, changes, source)
             for name in changed:
@@ -251,7 +254,7 @@ def recommendation_update_many(
                     )
                     setattr(recommendation, demo_flag, False)
                     fields.update((changed_at, demo_flag))
-            recommendation._prefetched_objects_cache = {"assignments": assignments[update.pk]}
+            recommendation._prefetched_objects_cache = {"assignments": old_rows}
             rows = (
                 _assignment_rows(recommendation, changes["assignments"], source)
                 if "assignments" in changes
@@ -280,7 +283,24 @@ def recommendation_update_many(
             recommendation.updated_at = now
             _stamp(recommendation, user=user, reason=update.reason, source=source)
             written[update.pk] = recommendation
-            since[update.pk] = max(update.since.values(), default=None)
+            # A status that took effect on a day of its own gets a history record of its own,
+            # holding that change only, so that the record as of that day shows nothing else
+            # of this update (a new text, other holders).
+            dated = [name for name in changed if name in STATUS_FIELDS and update.since.get(name)]
+            undated = [name for name in changed if name not in dated]
+            if dated:
+                effective = max(update.since[name] for name in dated)
+                if undated or rows is not None:
+                    earlier = {}
+                    for name in undated:
+                        attname = Recommendation._meta.get_field(name).attname
+                        earlier[attname] = before[attname]
+                    snapshots.append(_Snapshot(recommendation, old_rows, effective, earlier))
+                    snapshots.append(_Snapshot(recommendation, assignments[update.pk]))
+                else:
+                    snapshots.append(_Snapshot(recommendation, assignments[update.pk], effective))
+            else:
+                snapshots.append(_Snapshot(recommendation, assignments[update.pk]))
         if not written:
             return []
         Recommendation.objects.bulk_update(
@@ -289,13 +309,25 @@ def recommendation_update_many(
         if replaced:
             MandateAssignment.objects.filter(recommendation__in=replaced).delete()
             MandateAssignment.objects.bulk_create(new_rows, batch_size=500)
-        _bulk_history(list(written.values()), assignments, since, now)
+        _bulk_history(snapshots, now)
     return list(written)
 
 
-def _bulk_history(recommendations, assignments, since, now) -> None:
-    """One history record per recommendation, with its topics and mandate-holders snapshot
-    (what simple-history's post-save handler writes for one save, here in bulk)."""
+@dataclass
+class _Snapshot:
+    """One history record to write: the record's state (``earlier`` overrides some of its
+    columns with their values before the update), its mandate-holders, and the day it took
+    effect if its source says."""
+
+    recommendation: Recommendation
+    holders: list[MandateAssignment]
+    effective: datetime.date | None = None
+    earlier: dict[str, Any] = field(default_factory=dict)
+
+
+def _bulk_history(snapshots: list[_Snapshot], now) -> None:
+    """The history records, with their topics and mandate-holders snapshot (what
+    simple-history's post-save handler writes for one save, here in bulk)."""
     from django.apps import apps
 
     history_model = Recommendation.history.model
@@ -303,42 +335,45 @@ def _bulk_history(recommendations, assignments, since, now) -> None:
     records = [
         history_model(
             history_date=now,
-            history_user=r._history_user,
-            history_change_reason=r._change_reason,
+            history_user=s.recommendation._history_user,
+            history_change_reason=s.recommendation._change_reason,
             history_type="~",
-            history_source=r._history_source,
-            history_effective_date=since.get(r.pk),
-            **{f.attname: getattr(r, f.attname) for f in tracked},
+            history_source=s.recommendation._history_source,
+            history_effective_date=s.effective,
+            **{
+                f.attname: s.earlier.get(f.attname, getattr(s.recommendation, f.attname))
+                for f in tracked
+            },
         )
-        for r in recommendations
+        for s in snapshots
     ]
     # PostgreSQL and SQLite (3.35+) return the new ids, which the snapshots refer to.
     records = history_model.objects.bulk_create(records, batch_size=500)
-    by_id = {record.id: record for record in records}
     holders_model = apps.get_model("recommendations", "HistoricalMandateAssignment")
     topics_model = apps.get_model("recommendations", "HistoricalRecommendation_topics")
     through = Recommendation.topics.through
-    topic_rows = through.objects.filter(recommendation__in=list(by_id))
+    topics = defaultdict(list)
+    for row in through.objects.filter(recommendation__in={s.recommendation.pk for s in snapshots}):
+        topics[row.recommendation_id].append(row)
     topics_model.objects.bulk_create(
         [
             topics_model(
-                history=by_id[row.recommendation_id],
-                id=row.id,
-                recommendation_id=row.recommendation_id,
+                history=record, id=row.id, recommendation_id=row.recommendation_id,
                 topic_id=row.topic_id,
             )
-            for row in topic_rows
+            for record, s in zip(records, snapshots, strict=True)
+            for row in topics[s.recommendation.pk]
         ],
         batch_size=500,
-    )
-    holder_rows = MandateAssignment.objects.filter(recommendation__in=list(by_id))
+    )  # fmt: skip
     holders_model.objects.bulk_create(
         [
             holders_model(
-                history=by_id[row.recommendation_id],
+                history=record,
                 **{f.attname: getattr(row, f.attname) for f in MandateAssignment._meta.fields},
             )
-            for row in holder_rows
+            for record, s in zip(records, snapshots, strict=True)
+            for row in s.holders
         ],
         batch_size=500,
     )

@@ -64,10 +64,10 @@ def fail_on(monkeypatch, number: int, error: Exception) -> None:
 
     real, target = services._bulk_history, Recommendation.objects.get(number=number).pk
 
-    def failing(recommendations, *args):
-        if any(r.pk == target for r in recommendations):
+    def failing(snapshots, *args):
+        if any(s.recommendation.pk == target for s in snapshots):
             raise error
-        return real(recommendations, *args)
+        return real(snapshots, *args)
 
     monkeypatch.setattr(services, "_bulk_history", failing)
 
@@ -299,8 +299,8 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     assert len(plan.items) == rows
     # The lock, the plan again (12), then: the rows locked, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
-    # (topics and mandate-holders read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(26):
+    # (topics read, mandate-holders written), in two savepoints.
+    with django_assert_num_queries(25):
         outcome = apply_import(document, choices, token=plan.token, user=user)
     assert outcome.changed == rows
 

@@ -39,8 +39,8 @@ def test_two_applies_at_once_one_applies_and_the_other_gets_the_new_preview(monk
     written, release = threading.Event(), threading.Event()
     real = services._bulk_history
 
-    def slow_history(recommendations, *args):
-        real(recommendations, *args)
+    def slow_history(snapshots, *args):
+        real(snapshots, *args)
         if threading.current_thread().name == "a":
             written.set()  # A has written and still holds the lock, uncommitted
             assert release.wait(10)

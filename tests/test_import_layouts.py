@@ -146,20 +146,29 @@ def test_a_workbook_with_one_sheet_per_part_imports_every_sheet(fmt, secretariat
         "otp",
         "registry",
     ]
-    record = r60.history.latest()
-    assert record.history_user == secretariat_user
-    assert record.history_source == ChangeSource.IMPORT
-    assert record.history_effective_date == datetime.date(2022, 11, 30)
-    assert record.history_change_reason == (
+    # Two records: the dated assessment on its own (as of 30 November 2022 nothing else of
+    # this file shows), then everything, entered today.
+    dated, whole = r60.history.filter(history_source=ChangeSource.IMPORT).order_by("history_id")
+    reason = (
         f"Imported from matrix.{fmt}; notes in the file: Assessment status: Bureau decision, 2022"
     )
-    assert {row.mandate_holder.slug for row in record.mandate_holders.all()} == {"otp", "registry"}
+    for record in (dated, whole):
+        assert (record.history_user, record.history_change_reason) == (secretariat_user, reason)
+    assert dated.history_effective_date == datetime.date(2022, 11, 30)
+    assert (dated.assessment_status.key, dated.implementation_status) == (
+        "positively_assessed",
+        None,
+    )
+    assert list(dated.mandate_holders.all()) == []
+    assert whole.history_effective_date is None
+    assert whole.implementation_status.key == "in_progress"
+    assert {row.mandate_holder.slug for row in whole.mandate_holders.all()} == {"otp", "registry"}
     assert Recommendation.objects.get(number=62).assessment_status_changed_at.date() == (
         datetime.date(2022, 11, 30)
     )
     # Nothing else changed: the other 378 have no import in their history.
     imported = Recommendation.history.filter(history_source=ChangeSource.IMPORT)
-    assert sorted(imported.values_list("number", flat=True)) == [14, 15, 60, 62, 63, 65]
+    assert sorted(set(imported.values_list("number", flat=True))) == [14, 15, 60, 62, 63, 65]
     # The same file again changes nothing.
     assert changes_of(plan_of(f"matrix.{fmt}", content)) == {}
 
@@ -450,11 +459,16 @@ def test_a_status_date_counts_as_of_that_day_in_the_matrix_as_of_and_comparisons
     sheet = Sheet(
         "M",
         [
-            ["No.", "Implementation status", "Date of implementation"],
-            ["R40", "Implemented", "30 November 2022"],
+            ["No.", "Implementation status", "Date of implementation", "Short title"],
+            ["R40", "Implemented", "30 November 2022", "A title given today"],
         ],
     )
     apply_file("m.xlsx", write("xlsx", [sheet]), user=secretariat_user)
+    # As of 2024 the status shows (it took effect in 2022), the title entered today does not.
+    as_of_2024 = editions.source_for_day("2024-01-01").rows()
+    assert as_of_2024.get(number=40).short_title == ""
+    today = editions.source_for_day(None).rows()
+    assert today.get(number=40).short_title == "A title given today"
 
     def implementation(day):
         source = editions.source_for_day(day.isoformat())
@@ -497,10 +511,13 @@ def test_a_whole_384_row_matrix_in_each_format(fmt, secretariat_user):
         for r in Recommendation.objects.select_related("assessment_status", "implementation_status")
     }
     assert found == expected
-    assert Recommendation.history.count() == history_before + 384
+    # Each row has a dated assessment and undated changes: two records each.
+    assert Recommendation.history.count() == history_before + 2 * 384
     imported = Recommendation.history.filter(history_source=ChangeSource.IMPORT)
     assert set(imported.values_list("history_user", flat=True)) == {secretariat_user.pk}
-    assert {d.day for d in imported.values_list("history_effective_date", flat=True)} == set(
+    dated = imported.filter(history_effective_date__isnull=False)
+    assert dated.count() == 384
+    assert {d.day for d in dated.values_list("history_effective_date", flat=True)} == set(
         range(1, 29)
     )
     assert changes_of(plan_of(f"matrix.{fmt}", content)) == {}  # once is enough
