@@ -308,7 +308,7 @@ def recommendation_update_many(
         )
         if replaced:
             MandateAssignment.objects.filter(recommendation__in=replaced).delete()
-            MandateAssignment.objects.bulk_create(new_rows, batch_size=500)
+            MandateAssignment.objects.bulk_create(new_rows)
         _bulk_history(snapshots, now)
     return list(written)
 
@@ -348,7 +348,7 @@ def _bulk_history(snapshots: list[_Snapshot], now) -> None:
         for s in snapshots
     ]
     # PostgreSQL and SQLite (3.35+) return the new ids, which the snapshots refer to.
-    records = history_model.objects.bulk_create(records, batch_size=500)
+    records = history_model.objects.bulk_create(records)  # batches only as the database needs
     holders_model = apps.get_model("recommendations", "HistoricalMandateAssignment")
     topics_model = apps.get_model("recommendations", "HistoricalRecommendation_topics")
     through = Recommendation.topics.through
@@ -364,7 +364,6 @@ def _bulk_history(snapshots: list[_Snapshot], now) -> None:
             for record, s in zip(records, snapshots, strict=True)
             for row in topics[s.recommendation.pk]
         ],
-        batch_size=500,
     )  # fmt: skip
     holders_model.objects.bulk_create(
         [
@@ -375,7 +374,6 @@ def _bulk_history(snapshots: list[_Snapshot], now) -> None:
             for record, s in zip(records, snapshots, strict=True)
             for row in s.holders
         ],
-        batch_size=500,
     )
 
 
