@@ -19,10 +19,9 @@ from recommendations.models import (
     ValueAlias,
 )
 from tests.matrix_files import Sheet, apply_file, changes_of, plan_of, write
+from tests.test_import import IMPORT_URL, upload_file
 
 pytestmark = pytest.mark.django_db
-
-IMPORT_URL = "/admin/recommendations/recommendation/import/"
 
 
 def one_sheet(*rows, merges=()):
@@ -31,9 +30,7 @@ def one_sheet(*rows, merges=()):
 
 def test_a_choice_made_with_apply_shows_the_new_preview_and_writes_nothing(secretariat_client):
     content = one_sheet(["No.", "Implementation status"], ["R21", "Closed"])
-    upload = io.BytesIO(content)
-    upload.name = "m.xlsx"
-    preview = secretariat_client.post(IMPORT_URL, {"file": upload})
+    preview = upload_file(secretariat_client, "m.xlsx", content)
     [value] = preview.context["plan"].unknown
     response = secretariat_client.post(
         IMPORT_URL,
@@ -63,9 +60,7 @@ def test_a_choice_made_with_apply_shows_the_new_preview_and_writes_nothing(secre
 
 def test_a_crafted_target_is_a_value_still_to_map(secretariat_client):
     content = one_sheet(["No.", "Implementation status"], ["R21", "Closed"])
-    upload = io.BytesIO(content)
-    upload.name = "m.xlsx"
-    preview = secretariat_client.post(IMPORT_URL, {"file": upload})
+    preview = upload_file(secretariat_client, "m.xlsx", content)
     [value] = preview.context["plan"].unknown
     response = secretariat_client.post(
         IMPORT_URL,
