@@ -100,7 +100,9 @@ def _choices(request, document) -> Choices:
     if post.get("stale_all") == "on":
         choices.include_stale.add("all")
     if post.get("file_date"):
-        choices.file_date = read_date(post["file_date"])
+        day = read_date(post["file_date"])
+        if day is not None and 2000 <= day.year <= 2100:  # the IER's years, not a typo's
+            choices.file_date = day
     return choices
 
 
@@ -109,7 +111,7 @@ def _remember(plan, choices: Choices, user) -> int:
     saved = 0
     for table in plan.tables:
         for column in table.columns:
-            if column.chosen:
+            if column.chosen and normalise(column.header):
                 ImportColumnMapping.objects.update_or_create(
                     header=normalise(column.header)[:200],
                     defaults={"field": column.field or "", "updated_by": user},
@@ -117,7 +119,7 @@ def _remember(plan, choices: Choices, user) -> int:
                 saved += 1
     for key, target in choices.values.items():
         value = next((v for v in plan.mapped if v.key == key), None)
-        if value is not None:
+        if value is not None and value.normalised:  # "—" alone is not a word to remember
             alias = ValueAlias.objects.filter(kind=value.kind, value=value.normalised).first()
             alias = alias or ValueAlias(kind=value.kind, value=value.normalised)
             alias.target, alias.updated_by, alias.from_reference_data = target, user, False

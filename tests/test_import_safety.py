@@ -321,3 +321,26 @@ def test_a_chart_sheet_is_named_as_not_read():
     workbook.save(out)
     plan = plan_of("m.xlsx", out.getvalue())
     assert plan.skipped == [("Progress chart", "a chart, not a table")]
+
+
+def test_odd_choices_in_the_form_are_ignored_not_a_500(secretariat_client):
+    content = one_sheet(["No.", "Implementation status", "—"], ["R21", "—", "x"])
+    preview = upload_file(secretariat_client, "m.xlsx", content)
+    [value] = preview.context["plan"].unknown
+    response = secretariat_client.post(
+        IMPORT_URL,
+        {
+            "upload": preview.context["upload"].pk,
+            "action": "preview",
+            "remember": "on",
+            value.key: "implemented",
+            "column_0_2": "public_remarks",
+            "column_99_1": "text",
+            "file_date": "01/01/0001",
+            "settle_1_text": "zz",
+            "stale_nonsense": "on",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["choices"].file_date is None
+    assert not ValueAlias.objects.filter(value="").exists()

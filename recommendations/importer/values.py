@@ -284,7 +284,7 @@ def read_date(value: Any) -> datetime.date | None:
         match = re.fullmatch(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})", text)
         if match:
             day, month, year = (int(part) for part in match.groups())
-            if year < 100:
+            if len(match.group(3)) == 2:
                 year += 2000 if year < 70 else 1900
             return datetime.date(year, month, day)
         match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
