@@ -6,10 +6,11 @@ at that moment (someone may have changed a row in between: the new plan shows it
 """
 
 import datetime
+import re
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -89,7 +90,11 @@ def _choices(request, document) -> Choices:
     for key, value in post.items():
         if key.startswith("column_"):
             table, _sep, index = key.removeprefix("column_").partition("_")
-            if table.isdigit() and index.isdigit() and int(table) < len(names):
+            if (
+                re.fullmatch(r"[0-9]{1,4}", table)
+                and re.fullmatch(r"[0-9]{1,4}", index)
+                and (int(table) < len(names))
+            ):
                 choices.columns[(names[int(table)], int(index))] = value
         elif key.startswith("settle_"):
             choices.settle[key] = value
@@ -123,7 +128,10 @@ def _remember(plan, choices: Choices, user) -> int:
             alias = ValueAlias.objects.filter(kind=value.kind, value=value.normalised).first()
             alias = alias or ValueAlias(kind=value.kind, value=value.normalised)
             alias.target, alias.updated_by, alias.from_reference_data = target, user, False
-            alias.full_clean()  # the plan kept only targets that exist
+            try:
+                alias.full_clean()  # the plan kept only targets that exist
+            except ValidationError:
+                continue  # not a word the import can remember: it stays a value to map
             alias.save()
             saved += 1
     return saved
@@ -172,7 +180,7 @@ def import_view(model_admin, request):
         upload_id = request.POST["upload"]
         upload = (
             SpreadsheetUpload.objects.filter(pk=upload_id, user=request.user).first()
-            if upload_id.isdigit()
+            if re.fullmatch(r"[0-9]{1,18}", upload_id)
             else None
         )
         if upload is None:
@@ -188,6 +196,7 @@ def import_view(model_admin, request):
             return redirect("admin:recommendations_recommendation_import")
         if request.POST.get("remember") == "on" and _remember(plan, choices, request.user):
             messages.success(request, _("Your choices are saved for the next imports."))
+            plan = plan_import(document, choices)  # planned with what was just saved
         if request.POST.get("action") != "apply":
             return preview(plan, upload, choices)
         try:

@@ -473,8 +473,13 @@ _REFERENCE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _REST_SEPARATORS = " \t\n.:;,-\u2013\u2014)"
+# After a number, another whole one: "-R16", ", R-15", " to 16", " and 15", " à R16" (a number
+# that starts a text, "R14 - 2 years on...", is not one).
+_SEPARATOR = r"(?:[-\u2013\u2014,;&/+]|to\b|and\b|et\b|à\b)"
 _MORE_NUMBERS = re.compile(
-    r"^\s*(?:[-\u2013\u2014,;&/+]|to\b|and\b|et\b|à\b)\s*(?:r\s*\.?\s*)?\d", re.I
+    rf"^\s*{_SEPARATOR}\s*(?:(?:recommendations?|recommandations?|recs?)\.?\s*|r\s*[.\-]?\s*)?"
+    rf"\d+(?:\s*\([a-z]\)|[a-z])?\s*(?:$|{_SEPARATOR})",
+    re.IGNORECASE,
 )
 
 
@@ -519,6 +524,14 @@ def parse_recommendation_reference(value) -> RecommendationReference | None:
     return RecommendationReference(
         int(match.group("number")), part, rest.lstrip(_REST_SEPARATORS).strip()
     )
+
+
+def names_several_recommendations(value) -> bool:
+    """Whether a cell names several recommendations: "R14-R16", "R14, R15", "14 to 16"."""
+    if not isinstance(value, str):
+        return False  # a number cell is one number (1e+30 is not "1e, 30")
+    match = _REFERENCE.match(value.replace("\u00a0", " "))
+    return bool(match and _MORE_NUMBERS.match(match.group("rest")))
 
 
 def parse_recommendation_number(text: str) -> int | None:
@@ -947,7 +960,7 @@ class ValueAlias(models.Model):
     def clean(self) -> None:
         from recommendations.importer.text import normalise
 
-        self.value = normalise(self.value)[:200]  # as the import compares it
+        self.value = normalise(normalise(self.value)[:200])  # as the import compares it
         model, field = {
             self.Kind.ASSESSMENT: (AssessmentStatus, "key"),
             self.Kind.IMPLEMENTATION: (ImplementationStatus, "key"),

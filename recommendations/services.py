@@ -211,10 +211,11 @@ def recommendation_update_many(
     whatever their number; return the pks that changed. All or nothing.
 
     The same rules as one by one (equal values ignored, a named demonstration status
-    confirmed, setting a section sets its cluster, one history record per changed
+    confirmed, setting a section sets its cluster, a history record per changed
     recommendation with who, why and the path, the mandate-holder snapshot with it), written
-    with ``bulk_update`` and ``bulk_create``. A value the model refuses raises ValidationError
-    naming the recommendation, before anything is written.
+    with ``bulk_update`` and ``bulk_create``. A status with a day of its own (``since``) gets a
+    record of its own first, holding that change only, with the day it took effect. A value the
+    model refuses raises ValidationError naming the recommendation, before anything is written.
     """
     updates = list(updates)
     for update in updates:
@@ -295,6 +296,8 @@ def recommendation_update_many(
                     for name in undated:
                         attname = Recommendation._meta.get_field(name).attname
                         earlier[attname] = before[attname]
+                        if name in STATUS_FIELDS:  # and whether it was demonstration data
+                            earlier[STATUS_FIELDS[name][1]] = before[STATUS_FIELDS[name][1]]
                     snapshots.append(_Snapshot(recommendation, old_rows, effective, earlier))
                     snapshots.append(_Snapshot(recommendation, assignments[update.pk]))
                 else:

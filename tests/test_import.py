@@ -297,10 +297,10 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     with django_assert_num_queries(12):
         plan = plan_import(document, choices)
     assert len(plan.items) == rows
-    # The lock, the plan again (12), then: the rows locked, their assignments, one bulk
+    # The lock, the rows locked, the plan again (12), then: the rows, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
     # (topics read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(26):
         outcome = apply_import(document, choices, token=plan.token, user=user)
     assert outcome.changed == rows
 
@@ -317,7 +317,7 @@ def upload_file(client, name: str, content: bytes):
 
 
 def form_of(response, **extra) -> dict:
-    """What the preview's form sends back: its upload, the plan's fingerprint, choices."""
+    """What the preview's form sends back: its upload, the plan's token, choices."""
     return {
         "upload": response.context["upload"].pk,
         "token": response.context["plan"].token,

@@ -344,3 +344,70 @@ def test_odd_choices_in_the_form_are_ignored_not_a_500(secretariat_client):
     assert response.status_code == 200
     assert response.context["choices"].file_date is None
     assert not ValueAlias.objects.filter(value="").exists()
+
+
+def test_remembering_then_applying_is_not_taken_for_someone_elses_change(secretariat_client):
+    content = one_sheet(["No.", "Implementation status"], ["R21", "Closed"])
+    preview = upload_file(secretariat_client, "m.xlsx", content)
+    [value] = preview.context["plan"].unknown
+    form = {"upload": preview.context["upload"].pk, value.key: "implemented"}
+    remembered = secretariat_client.post(
+        IMPORT_URL, {**form, "action": "preview", "remember": "on"}
+    )
+    assert ValueAlias.objects.filter(value="closed", target="implemented").exists()
+    done = secretariat_client.post(
+        IMPORT_URL, {**form, "action": "apply", "token": remembered.context["plan"].token}
+    )
+    assert done.status_code == 302
+    assert Recommendation.objects.get(number=21).implementation_status.key == "implemented"
+
+
+@pytest.mark.parametrize(
+    ("written", "several"),
+    [
+        ("R-14, R-15", True),
+        ("R14 à R16", True),
+        ("R14 (a), R15", True),
+        ("R14 - 2 years on", False),
+    ],
+)
+def test_several_numbers_or_a_text_that_starts_with_one(written, several):
+    from recommendations.models import names_several_recommendations
+
+    assert names_several_recommendations(written) is several
+
+
+def test_a_status_date_before_the_report_is_a_problem():
+    content = one_sheet(
+        ["No.", "Assessment", "Assessment"],
+        [None, "Status", "Date"],
+        ["R30", "Negatively assessed", "30/11/0022"],
+        merges=["B1:C1"],
+    )
+    plan = plan_of("m.xlsx", content)
+    [change] = plan.changes
+    assert change.since is None
+    [problem] = plan.problems
+    assert problem.message == (
+        "A date before the final report (30 September 2020): the status is read without its date."
+    )
+
+
+def test_the_dated_record_keeps_the_demonstration_flag_of_what_came_later(secretariat_user):
+    demo_seed()
+    r = Recommendation.objects.filter(implementation_status_demo=True).first()
+    other = "In progress" if r.implementation_status.key == "implemented" else "Implemented"
+    content = one_sheet(
+        ["No.", "Assessment", "Assessment", "Implementation status"],
+        [None, "Status", "Date", None],
+        [f"R{r.number}", "Negatively assessed", "30/11/2022", other],
+        merges=["B1:C1", "D1:D2"],
+    )
+    apply_file("m.xlsx", content, user=secretariat_user)
+    dated, whole = r.history.filter(history_source=ChangeSource.IMPORT).order_by("history_id")
+    assert dated.history_effective_date == datetime.date(2022, 11, 30)
+    assert (dated.implementation_status_id, dated.implementation_status_demo) == (
+        r.implementation_status_id,
+        True,
+    )
+    assert whole.implementation_status_demo is False

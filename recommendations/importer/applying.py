@@ -73,7 +73,7 @@ def _read_token(token: str) -> tuple[str, str, dict[int, int]]:
     seen: dict[int, int] = {}
     for pair in versions.split(","):
         pk, _sep, version = pair.partition(":")
-        if pk.isdigit() and version.isdigit():
+        if pk.isdecimal() and version.isdecimal() and pk.isascii() and version.isascii():
             seen[int(pk)] = int(version)
     return state, fingerprint, seen
 

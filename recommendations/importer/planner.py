@@ -8,7 +8,8 @@ recommendation in two places is a problem naming both.
 
 Each change is checked against the history: a field that a person changed after the file's
 date would be set back, so the change is marked stale and left out unless ticked. Nothing is
-written here; the plan's ``fingerprint`` lets the apply make sure it writes what was seen.
+written here; the plan's ``token`` (the state it was planned against and the fingerprint of
+what it would write) lets the apply make sure it writes what was seen.
 """
 
 import datetime
@@ -49,18 +50,17 @@ from recommendations.models import (
     Recommendation,
     Section,
     ValueAlias,
+    names_several_recommendations,
     parse_recommendation_reference,
 )
 from recommendations.services import Assignment
 
 PLACE_FIELDS = ("part", "section", "subsection")
+REPORT_DATE = datetime.date(2020, 9, 30)  # ICC-ASP/19/16: no status can be older
 MAX_HOLDERS_CELL = 2000  # characters: a list of mandate-holders is shorter
 # A row holding only "3. Recruitment" or "(2) Executive Committee" is a heading of the report,
 # not recommendation 3; "R3 - ..." is a recommendation.
 _HEADING = re.compile(r"^\s*\(?\d+[.)]\)?\s+[^\W\d]")
-_SEVERAL = re.compile(
-    r"^\s*(?:r(?:ec)?\.?\s*)?\d+\s*(?:[-\u2013\u2014,;&/+]|to\b|and\b|et\b)", re.I
-)
 TEXT_FIELDS = ("short_title", "short_title_fr", "text", "text_fr", "public_remarks",
                "internal_remarks")  # fmt: skip
 # The history sources that are a person's decision: a file older than one of them is stale.
@@ -124,7 +124,7 @@ class UnknownValue:
 
     @property
     def normalised(self) -> str:
-        return normalise(self.value)[:200]
+        return normalise(normalise(self.value)[:200])  # as ValueAlias.clean() stores it
 
     @property
     def kind_label(self) -> str:
@@ -301,7 +301,7 @@ def plan_import(
             if reference is None:
                 if not filled(raw):
                     message = _("No recommendation number in this row: its cells are not read.")
-                elif _SEVERAL.match(str(raw)):
+                elif names_several_recommendations(raw):
                     message = _("Several recommendations in one cell: give each its own row.")
                 else:
                     message = _("Not a recommendation number: its row is not read.")
@@ -545,6 +545,15 @@ class _CellReader:
                                 _("Not a date (write it as 30/11/2022, 30 Nov 2022 or "
                                   "2022-11-30): the status is read without its date."),
                             )  # fmt: skip
+                        elif since < REPORT_DATE:
+                            self.problem(
+                                row,
+                                date_column,
+                                raw_date,
+                                _("A date before the final report (30 September 2020): the "
+                                  "status is read without its date."),
+                            )  # fmt: skip
+                            since = None
                         elif since > timezone.localdate():
                             self.problem(
                                 row,

@@ -80,9 +80,10 @@ class Lookup:
 class Vocabularies:
     """Every term the import can read, and the recommendations the file names.
 
-    ``for_update``: the apply locks the recommendations' rows while it plans and writes.
-    ``state`` changes whenever something a plan depends on changes in the database: the
-    recommendations (their latest history record), the vocabularies, aliases and mappings.
+    ``for_update``: the apply locks the recommendations' rows while it plans and writes (in a
+    statement of its own, so that the next one reads what a writer it waited for committed).
+    ``state`` changes whenever the vocabularies, aliases or column mappings change; each
+    recommendation's ``version`` (its latest history record) says whether it changed.
     """
 
     def __init__(self, numbers: set[int], *, mappings=(), for_update: bool = False) -> None:
@@ -141,7 +142,11 @@ class Vocabularies:
             .filter(number__in=sorted(numbers))
         )
         if for_update:
-            recommendations = recommendations.select_for_update(of=("self",))
+            list(
+                Recommendation.objects.select_for_update()
+                .filter(number__in=sorted(numbers))
+                .values_list("pk", flat=True)
+            )
         self.recommendations = {r.number: r for r in recommendations}
         vocabulary = [
             *((a.kind, a.value, a.target) for a in aliases),
