@@ -237,7 +237,7 @@ def import_view(model_admin, request):
         if outcome.new_parts or outcome.new_sections:
             messages.info(
                 request,
-                _("Created from the file: %(parts)d parts and %(sections)d sections.")
+                _("Created from the file: new parts %(parts)d, new sections %(sections)d.")
                 % {"parts": outcome.new_parts, "sections": outcome.new_sections},
             )
         return redirect("admin:recommendations_recommendation_changelist")

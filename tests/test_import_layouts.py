@@ -521,3 +521,43 @@ def test_a_whole_384_row_matrix_in_each_format(fmt, secretariat_user):
         range(1, 29)
     )
     assert changes_of(plan_of(f"matrix.{fmt}", content)) == {}  # once is enough
+
+
+def test_the_review_mechanisms_categorization_table_agrees_with_the_reference_placements():
+    """Rows of a file we did not write (fixtures/sources/ier-categorization.csv, the Review
+    Mechanism's table): a cell naming two subsections, and a subsection with its own
+    sub-level, must not move R38, R46 or R49 away from the places the reference gives them."""
+    import csv as csv_module
+    from pathlib import Path
+
+    source = Path(__file__).resolve().parent.parent / "fixtures/sources/ier-categorization.csv"
+    with source.open(encoding="utf-8") as handle:
+        rows = {row["number"]: row for row in csv_module.DictReader(handle)}
+    picked = [rows[code] for code in ("R38", "R46", "R49", "R1")]
+    header = ["number", "cluster", "section", "subsection"]
+    sheet = Sheet("Categorization", [header] + [[row[h] for h in header] for row in picked])
+    plan = plan_of("categorization.csv", write("csv", [sheet]))
+    assert plan.problems == []
+    assert changes_of(plan) == {}
+    places = {
+        r.number: r.section.key
+        for r in Recommendation.objects.select_related("section").filter(number__in=[1, 38, 46, 49])
+    }
+    assert places == {1: "I.A.1", 38: "I.C", 46: "I.C.3.1", 49: "I.C.3.2"}
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("3. (2) Executive Committee (ExCom)", [("3", ""), ("(2)", "Executive Committee (ExCom)")]),
+        ("3. OTP Management: (1) Prosecutor", [("3", "OTP Management"), ("(1)", "Prosecutor")]),
+        ("1. The OTP Structure; 2. The OTP Regulatory Framework", []),
+        ("1. Structure: (1) Court Governance, (2) IO Governance",
+         [("1", "Structure: (1) Court Governance, (2) IO Governance")]),
+        ("General", None),
+    ],
+)  # fmt: skip
+def test_levels_named_in_one_cell(cell, expected):
+    from recommendations.importer.structure import levels
+
+    assert levels(cell) == expected

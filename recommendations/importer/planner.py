@@ -692,7 +692,12 @@ class _CellReader:
     def _place_change(self, recommendation, place, display, where) -> Change | None:
         number = recommendation.number
         if isinstance(place, Section | NewSection):
-            if isinstance(place, Section) and recommendation.section_id == place.pk:
+            # The same section, or one above it: the file agrees, only less precisely.
+            if (
+                isinstance(place, Section)
+                and recommendation.section_id
+                and (place.pk in {s.pk for s in recommendation.section.lineage})
+            ):
                 return None
             old = recommendation.section.key if recommendation.section_id else None
             label_ = self.labels["section"]

@@ -53,6 +53,33 @@ def numbered(text: str) -> tuple[str, str] | None:
     return match.group("code"), match.group("title").strip()
 
 
+# "1. The OTP Structure; 2. The OTP Regulatory Framework": a cell naming several levels.
+_SEVERAL = re.compile(r"[;\n]\s*\(?[0-9A-Z]{1,3}[.)]\s")
+# A level below, in the same cell: "3. (2) Executive Committee", "3. Title: (1) Subtitle".
+_NESTED = re.compile(r"^(?P<title>[^()]*?)(?::\s*|^)\((?P<code>[0-9]{1,2})\)\s*(?P<rest>.*)$")
+
+
+def levels(text: str) -> list[tuple[str, str]] | None:
+    """The levels a structure cell names, outermost first: "3. (2) Executive Committee" gives
+    [("3", ""), ("(2)", "Executive Committee")]. An empty list when the cell names several
+    levels side by side (the place is then the one above); None when it starts with no number.
+    """
+    text = " ".join(str(text).split()) if "\n" not in str(text) else str(text).strip()
+    found = numbered(text.split("\n", 1)[0])
+    if found is None:
+        return None
+    if _SEVERAL.search(text):
+        return []
+    code, title = found
+    nested = _NESTED.match(title)
+    if nested and len(re.findall(r"\([0-9]{1,2}\)", title)) == 1:
+        return [
+            (code, nested.group("title").strip()),
+            (f"({nested.group('code')})", nested.group("rest").strip()),
+        ]
+    return [(code, title)]
+
+
 class Places:
     """The report's structure as the database has it, and the new levels a file adds."""
 
@@ -66,15 +93,16 @@ class Places:
         """The place the cells name: (a Section, a Cluster, a NewSection or a NewPart, and how
         it reads), or a problem message (str). Empty cells give None."""
         if section and KEY.match(section.strip()):
-            levels = section.strip().split(".")
-            part_code, titles = levels[0], {}
-            codes = levels[1:]
+            steps = section.strip().split(".")
+            part_code, titles = steps[0], {}
+            codes = steps[1:]
             if subsection:
-                found = numbered(subsection)
+                found = levels(subsection)
                 if found is None:
                     return _("“%(value)s” does not start with a number.") % {"value": subsection}
-                codes.append(found[0])
-                titles[len(codes) - 1] = found[1]
+                for code, title in found:
+                    codes.append(code)
+                    titles[len(codes) - 1] = title
             part_title = ""
         else:
             part_code, part_title = "", ""
@@ -89,11 +117,14 @@ class Places:
             for text in (section, subsection):
                 if not text:
                     continue
-                found = numbered(text)
+                found = levels(text)
                 if found is None:
                     return _("“%(value)s” does not start with a number.") % {"value": text}
-                codes.append(found[0])
-                titles[len(codes) - 1] = found[1]
+                if not found:
+                    break  # the cell names several: the place is the level above
+                for code, title in found:
+                    codes.append(code)
+                    titles[len(codes) - 1] = title
             if codes and not part_code:
                 return _("The part of the report is missing: give a key such as II.A.3 or a "
                          "part column.")  # fmt: skip
@@ -104,11 +135,7 @@ class Places:
                 "A part or section number this long (“%(value)s”) is not one of the report."
             ) % {"value": max([part_code, *codes], key=len)}
         key = ".".join([part_code, *codes])
-        if (
-            len(key) > 40
-            or any(len(title) > 300 for title in titles.values())
-            or len(part_title) > 200
-        ):
+        if len(key) > 40:
             return _("This place is too long to be one of the report's (key %(key)s).") % {
                 "key": key[:60]
             }
@@ -124,6 +151,10 @@ class Places:
             node = self.sections.get(normalise(key)) or self.new_sections.get(key)
             if node is None:
                 title = titles.get(depth, "")
+                if len(title) > 300:  # a title is only checked for a level to create
+                    return _("This place is too long to be one of the report's (key %(key)s).") % {
+                        "key": key
+                    }
                 if not title:
                     return _("Section %(key)s is not in the tracker and the file gives no title "
                              "for it: add its title (“%(code)s. Title”).") % {
@@ -139,6 +170,10 @@ class Places:
             return self.parts[code]
         if code in self.new_parts:
             return self.new_parts[code]
+        if len(title) > 200:
+            return _("This place is too long to be one of the report's (key %(key)s).") % {
+                "key": code
+            }
         if not title:
             return _(
                 "Part %(code)s is not in the tracker and the file gives no title for it: "

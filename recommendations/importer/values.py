@@ -135,7 +135,7 @@ class Vocabularies:
         latest = history.filter(id=OuterRef("pk")).order_by("-history_id").values("history_id")
         recommendations = (
             Recommendation.objects.select_related(
-                "section", "assessment_status", "implementation_status"
+                "section__parent__parent__parent", "assessment_status", "implementation_status"
             )
             .annotate(version=Subquery(latest[:1]))
             .prefetch_related("assignments__mandate_holder")
