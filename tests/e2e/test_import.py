@@ -70,3 +70,18 @@ def test_an_officer_previews_maps_and_applies_a_matrix(matrix, page: Page, width
     r62 = Recommendation.objects.select_related("implementation_status").get(number=62)
     assert r62.implementation_status.key == "implemented"
     assert r62.assessment_status.key == "positively_assessed_with_modifications"
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_preview_in_french(matrix, page: Page, width):
+    site, path = matrix
+    page.set_viewport_size({"width": width, "height": 900})
+    log_in(page, site, "alice")
+    page.context.add_cookies([{"name": "django_language", "value": "fr", "url": site}])
+    page.goto(f"{site}{IMPORT}")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_role("button", name="Aperçu de l\u2019importation").click()
+    expect(page.locator("h2")).to_contain_text("Aperçu de")
+    expect(page.locator("table.import-tables")).to_contain_text("lue comme")
+    assert not [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in BLOCKING]
+    screenshot(page, f"import-preview-fr-{width}")
