@@ -4,8 +4,6 @@ An edition's pages are the live Matrix's and dashboard's views (``views.matrix_p
 ``views.dashboard_page``) reading the edition's rows: same filters, charts and downloads.
 """
 
-import csv
-import io
 import json
 
 from django.http import Http404, HttpResponse
@@ -16,13 +14,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from recommendations import spreadsheets
 from recommendations.editions import RowSource, compare, published_edition, source_for_key
 from recommendations.exports import FORMATS as EXPORT_FORMATS
-from recommendations.exports import FORMULA_STARTS, file_name_part
+from recommendations.exports import file_name_part
 from recommendations.filters import NONE, RecommendationFilterSet, Vocabulary
 from recommendations.models import NOT_YET_RECORDED, Edition
 from recommendations.opendata import data_dictionary, licence
 from recommendations.views import (
+    EXPORT_LABELS,
     _active_filters,
     _describe,
     _download,
@@ -31,8 +31,6 @@ from recommendations.views import (
     dashboard_page,
     matrix_page,
 )
-
-COMPARE_FORMATS = {"csv": EXPORT_FORMATS["csv"], "json": EXPORT_FORMATS["json"]}
 
 
 @require_safe
@@ -214,22 +212,16 @@ def compare_view(request):
                 "compared": sum(result.transitions["assessment"].values()),
                 "downloads": [
                     (label, reverse("recommendations:compare_export", args=[ext]) + f"?{query}")
-                    for ext, label in (("csv", _("CSV")), ("json", _("JSON")))
+                    for ext, label in EXPORT_LABELS
                 ],
             }
         )
     return render(request, "recommendations/compare.html", context)
 
 
-def _safe(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
-
-
 @require_safe
 def compare_export(request, extension: str):
-    """The changed recommendations between the two moments, as CSV or JSON."""
-    if extension not in COMPARE_FORMATS:
-        raise Http404
+    """The changed recommendations between the two moments, as a spreadsheet or JSON."""
     before, after, filterset, result, _warnings = _comparison(request)
     if result is None:
         raise Http404(gettext("Say what to compare: ?from=<edition, date or live>&to=..."))
@@ -259,33 +251,33 @@ def compare_export(request, extension: str):
             indent=2,
         ).encode()
     else:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(
-            [gettext("Comparison: %(from)s → %(to)s") % {"from": before.label, "to": after.label}]
-        )
-        writer.writerow([gettext("Filters: %(filters)s") % {"filters": "; ".join(filters) or "-"}])
-        writer.writerow([])
-        writer.writerow(
-            [
+        sheet = spreadsheets.Sheet(
+            name=gettext("Comparison"),
+            title_lines=[
+                gettext("Comparison: %(from)s → %(to)s")
+                % {"from": before.label, "to": after.label},
+                gettext("Filters: %(filters)s") % {"filters": "; ".join(filters) or "-"},
+            ],
+            headers=[
                 gettext("No."),
                 gettext("Assessment status before"),
                 gettext("Assessment status after"),
                 gettext("Implementation status before"),
                 gettext("Implementation status after"),
-            ]
-        )
-        for row in changed:
-            writer.writerow(
-                [_safe(row["code"])]
+            ],
+            rows=[
+                [row["code"]]
                 + [
-                    _safe(value)
+                    value
                     for axis in ("assessment", "implementation")
                     for value in row.get(axis, ("", ""))
                 ]
-            )
-        body = ("\ufeff" + out.getvalue()).encode()
-    response = HttpResponse(body, content_type=COMPARE_FORMATS[extension])
+                for row in changed
+            ],
+            widths=[7, 26, 26, 26, 26],
+        )
+        body = spreadsheets.render(sheet, extension)
+    response = HttpResponse(body, content_type=EXPORT_FORMATS[extension])
     response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 

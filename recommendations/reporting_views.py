@@ -6,7 +6,6 @@ Every view checks on the server, on every request, who may see or do what
 """
 
 import datetime
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,11 +19,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
-from recommendations import reporting
+from recommendations import reporting, spreadsheets
 from recommendations.editions import in_effect_before
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
@@ -40,7 +36,7 @@ from recommendations.models import (
     parse_recommendation_number,
 )
 from recommendations.roles import is_focal_point, is_reviewer
-from recommendations.views import _download, _downloads
+from recommendations.views import EXPORT_LABELS, _download, _downloads
 
 State = ProgressUpdate.State
 
@@ -477,7 +473,7 @@ def mandate_holder_report(request, slug: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     as_of, warning = _as_of(request)
     rows, internal = mandate_holder_report_data(holder, as_of, request.user)
-    xlsx_url = reverse("recommendations:mandate_holder_report_export", args=[slug])
+    query = f"?as_of={as_of.isoformat()}"
     response = render(
         request,
         "reporting/mandate_holder_report.html",
@@ -487,7 +483,15 @@ def mandate_holder_report(request, slug: str):
             "as_of": as_of,
             "warning": warning,
             "internal": internal,
-            "xlsx_url": f"{xlsx_url}?as_of={as_of.isoformat()}",
+            "downloads": [
+                (
+                    label,
+                    reverse("recommendations:mandate_holder_report_export", args=[slug, ext])
+                    + query,
+                )
+                for ext, label in EXPORT_LABELS
+                if ext in spreadsheets.FORMATS
+            ],
             "updated_count": sum(1 for row in rows if row.update),
         },
     )
@@ -495,29 +499,11 @@ def mandate_holder_report(request, slug: str):
 
 
 @require_safe
-def mandate_holder_report_export(request, slug: str):
-    """The report as a spreadsheet (XLSX: its long texts need wrapping and widths)."""
+def mandate_holder_report_export(request, slug: str, extension: str):
+    """The report as a spreadsheet, with its long texts wrapped in wide columns."""
     holder = get_object_or_404(MandateHolder, slug=slug)
     as_of, _warning = _as_of(request)
     rows, internal = mandate_holder_report_data(holder, as_of, request.user)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = gettext("Report")[:31]
-    sheet.append(
-        [
-            gettext("Report of %(holder)s on the IER recommendations, as of %(date)s")
-            % {"holder": str(holder), "date": date_format(as_of, "j F Y")}
-        ]
-    )
-    sheet["A1"].font = Font(bold=True, size=13)
-    sheet.append(
-        [
-            gettext(
-                "ICC-ASP/23/Res.4, para. 10: action already taken and proposals for the next steps."
-            )
-        ]
-    )
-    sheet.append([])
     headers = [
         gettext("No."),
         gettext("Role"),
@@ -532,39 +518,47 @@ def mandate_holder_report_export(request, slug: str):
     ]
     if internal:
         headers.append(gettext("Published"))
-    sheet.append(headers)
-    header_row = sheet.max_row
-    for cell in sheet[header_row]:
-        cell.font = Font(bold=True)
     not_recorded = gettext("Not yet recorded")
+    values = []
     for row in rows:
         update = row.update
-        values = [
+        line = [
             row.code,
             str(row.role_label),
             str(row.as_of_assessment or not_recorded),
             str(row.as_of_implementation or not_recorded),
-            update.period if update else "",
-            update.action_taken if update else "",
-            update.impediments if update else "",
-            update.next_steps if update else "",
-            update.evidence if update else "",
-            timezone.localtime(update.reviewed_at).date() if update else None,
         ]
+        if update:
+            line += [
+                update.period,
+                update.action_taken,
+                update.impediments,
+                update.next_steps,
+                update.evidence,
+                timezone.localtime(update.reviewed_at).date(),
+            ]
+        else:
+            line += [""] * 5 + [None]
         if internal:
-            values.append((gettext("yes") if update.is_public else gettext("no")) if update else "")
-        sheet.append(values)
-    widths = [7, 14, 22, 22, 24, 50, 40, 40, 24, 12, 10]
-    for index, width in enumerate(widths[: len(headers)], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    for line in sheet.iter_rows(min_row=header_row + 1):
-        for cell in line:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=EXPORT_FORMATS["xlsx"])
+            line.append((gettext("yes") if update.is_public else gettext("no")) if update else "")
+        values.append(line)
+    sheet = spreadsheets.Sheet(
+        name=gettext("Report"),
+        title_lines=[
+            gettext("Report of %(holder)s on the IER recommendations, as of %(date)s")
+            % {"holder": str(holder), "date": date_format(as_of, "j F Y")},
+            gettext(
+                "ICC-ASP/23/Res.4, para. 10: action already taken and proposals for the next steps."
+            ),
+        ],
+        headers=headers,
+        rows=values,
+        widths=[7, 14, 22, 22, 24, 50, 40, 40, 24, 12, 10],
+    )
+    response = HttpResponse(
+        spreadsheets.render(sheet, extension), content_type=EXPORT_FORMATS[extension]
+    )
     response["Content-Disposition"] = (
-        f'attachment; filename="ier-report-{holder.slug}-{as_of.isoformat()}.xlsx"'
+        f'attachment; filename="ier-report-{holder.slug}-{as_of.isoformat()}.{extension}"'
     )
     return _private(response) if internal else response

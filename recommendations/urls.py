@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 
 from recommendations import edition_views, feeds, reporting_views, views
 from recommendations.exports import FORMATS
+from recommendations.spreadsheets import FORMATS as SPREADSHEET_FORMATS
 
 
 class ExportFormat:
@@ -17,7 +18,14 @@ class ExportFormat:
         return value
 
 
+class SpreadsheetFormat(ExportFormat):
+    """The spreadsheet formats only: ``/mandate-holders/otp/report.ods``."""
+
+    regex = "|".join(SPREADSHEET_FORMATS)
+
+
 register_converter(ExportFormat, "format")
+register_converter(SpreadsheetFormat, "sheet")
 
 app_name = "recommendations"
 
@@ -45,7 +53,7 @@ urlpatterns = [
         name="mandate_holder_report",
     ),
     path(
-        "mandate-holders/<slug:slug>/report.xlsx",
+        "mandate-holders/<slug:slug>/report.<sheet:extension>",
         reporting_views.mandate_holder_report_export,
         name="mandate_holder_report_export",
     ),
@@ -59,7 +67,7 @@ urlpatterns = [
         name="edition_export",
     ),
     path("compare/", edition_views.compare_view, name="compare"),
-    path("compare.<str:extension>", edition_views.compare_export, name="compare_export"),
+    path("compare.<format:extension>", edition_views.compare_export, name="compare_export"),
     path("open-data/", edition_views.open_data, name="open_data"),
     # Progress reporting: focal points, and the Secretariat's review.
     path("reporting/", reporting_views.my_recommendations, name="reporting"),
