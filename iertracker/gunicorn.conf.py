@@ -4,6 +4,11 @@ gunicorn -c iertracker/gunicorn.conf.py iertracker.wsgi
 """
 
 import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from iertracker.env import envint
 
 # gunicorn serves the production configuration only: the settings then refuse a missing or
 # development SECRET_KEY and an empty ALLOWED_HOSTS.
@@ -14,9 +19,9 @@ if os.environ.get("DEBUG", "1").strip().lower() in {"1", "true", "yes", "on"}:
     )
 
 bind = os.environ.get("BIND", "127.0.0.1:8001")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "1"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+workers = envint("WEB_CONCURRENCY", 2, minimum=1)
+threads = envint("GUNICORN_THREADS", 1, minimum=1)
+timeout = envint("GUNICORN_TIMEOUT", 60, minimum=1)
 graceful_timeout = 30
 # The reverse proxy's address, trusted for X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

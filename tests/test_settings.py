@@ -58,6 +58,31 @@ def test_a_malformed_boolean_is_named_in_the_error(value):
     assert repr(value) in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("PUBLIC_CACHE_SECONDS", "5m", "must be a whole number"),
+        ("SESSION_COOKIE_AGE", "8h", "must be a whole number"),
+        ("EMAIL_PORT", "25/tcp", "must be a whole number"),
+        ("AXES_FAILURE_LIMIT", "0", "must be at least 1"),
+        ("PUBLIC_CACHE_MAX_BYTES", "-1", "must be at least 0"),
+    ],
+)
+def test_a_malformed_number_is_named_in_the_error(name, value, says):
+    result = load_settings(**{name: value})
+    assert result.returncode != 0
+    last_line = result.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: ")
+    assert f"{name} {says}" in last_line
+    assert repr(value) in last_line
+
+
+def test_every_whole_number_setting_goes_through_the_typed_helper():
+    """No bare int(os.environ...): a new setting read that way would crash with a ValueError."""
+    for path in (ROOT / "iertracker").glob("*.py"):
+        assert "int(os.environ" not in path.read_text(), path
+
+
 def test_it_refuses_the_development_secret_key_when_debug_is_off():
     result = load_settings(
         DEBUG="0", SECRET_KEY="django-insecure-local-development-only", ALLOWED_HOSTS="a.org"
