@@ -63,7 +63,6 @@ def test_a_malformed_boolean_is_named_in_the_error(value):
     [
         ("PUBLIC_CACHE_SECONDS", "5m", "must be a whole number"),
         ("SESSION_COOKIE_AGE", "8h", "must be a whole number"),
-        ("EMAIL_PORT", "25/tcp", "must be a whole number"),
         ("AXES_FAILURE_LIMIT", "0", "must be at least 1"),
         ("PUBLIC_CACHE_MAX_BYTES", "-1", "must be at least 0"),
     ],
@@ -75,6 +74,11 @@ def test_a_malformed_number_is_named_in_the_error(name, value, says):
     assert last_line.startswith("django.core.exceptions.ImproperlyConfigured: ")
     assert f"{name} {says}" in last_line
     assert repr(value) in last_line
+
+
+def test_the_smtp_port_is_checked_too():
+    result = load_settings(**PRODUCTION, ALLOWED_HOSTS="ier.example.org", EMAIL_PORT="25/tcp")
+    assert "EMAIL_PORT must be a whole number (e.g. 300); got '25/tcp'" in result.stderr
 
 
 def test_every_whole_number_setting_goes_through_the_typed_helper():
