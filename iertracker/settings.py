@@ -74,7 +74,7 @@ if envbool("BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "iertracker.admin_site.BackOfficeConfig",  # django.contrib.admin, every write atomic
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,13 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
-
-admin.site.site_header = _("IER Tracker back-office")
-admin.site.site_title = _("IER Tracker")
-admin.site.index_title = _("ASP Secretariat")
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),  # ADMIN_URL, "admin/" unless set

@@ -15,6 +15,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 from django.db.models import Count
+from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -204,8 +205,20 @@ class RecommendationHistoryHelper(HistoricalRecordContextHelper):
         return value
 
 
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's pages, read-only: a past version can be looked at, never restored.
+
+    Restoring would write a record without a reason or a source, past the status service;
+    SIMPLE_HISTORY_REVERT_DISABLED only hides the button, so the view refuses the POST too."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(Recommendation)
-class RecommendationAdmin(SimpleHistoryAdmin):
+class RecommendationAdmin(HistoryAdmin):
     form = RecommendationForm
     list_display = [
         "code",
@@ -604,7 +617,7 @@ class ProgressStatementAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     list_display = ["recommendation", "fact", "value_short", "document", "from_reference_data"]
     list_filter = ["fact", "from_reference_data"]
     list_select_related = ["recommendation"]

@@ -12,6 +12,7 @@ from recommendations.models import (
     MandateAssignment,
     MandateHolder,
     Recommendation,
+    Topic,
 )
 from recommendations.roles import FOCAL_POINT, GROUP_PERMISSIONS, SECRETARIAT
 from recommendations.services import Assignment, recommendation_update
@@ -538,3 +539,38 @@ def test_the_service_refuses_a_stale_version(secretariat_user, rec):
             source=ChangeSource.ADMIN, expected_version=opened,
         )  # fmt: skip
     assert rec(14).public_remarks == "First."
+
+
+def test_the_history_revert_page_refuses_a_post_and_changes_nothing(admin_client, rec):
+    """The probe's POST saved the old version (no reason, no source) and then answered 500."""
+    topic = Topic.objects.create(key="probe", name="Probe topic")
+    recommendation_update(
+        rec(14), changes={"topics": [topic]}, user=None, reason="set-up", source="admin"
+    )
+    old = rec(14).history.last()  # the version before the topic was set
+    url = reverse(
+        "admin:recommendations_recommendation_simple_history", args=[rec(14).pk, old.history_id]
+    )
+    before = rec(14).history.count()
+    assert admin_client.get(url).status_code == 200  # looking at a past version is fine
+    response = admin_client.post(url, {"number": 14, "topics": [], "_save": "Save"})
+    assert response.status_code == 405
+    assert rec(14).history.count() == before
+    assert list(rec(14).topics.all()) == [topic]
+
+
+def test_an_admin_write_that_fails_part_way_leaves_nothing(secretariat_client, monkeypatch):
+    """Django wraps its forms in a transaction, not the actions: the site wraps every POST."""
+    from recommendations.admin import RecommendationAdmin
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("after the write")
+
+    monkeypatch.setattr(RecommendationAdmin, "message_user", crash)
+    selected = list(Recommendation.objects.filter(number__in=[1, 2]))
+    positively = AssessmentStatus.objects.get(key="positively_assessed")
+    with pytest.raises(RuntimeError):
+        bulk_set(secretariat_client, selected, assessment=positively, reason="Half a change")
+    assert not Recommendation.objects.filter(
+        number__in=[1, 2], assessment_status=positively
+    ).exists()
