@@ -162,6 +162,10 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A transaction takes SQLite's write lock when it begins, so two saves at once wait for each
+    # other (up to the timeout) instead of one failing with "database is locked" part-way.
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 
 # A shared cache (Redis) when REDIS_URL is set, e.g. redis://127.0.0.1:6379/0; else each
 # process keeps its own in memory.

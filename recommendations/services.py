@@ -492,6 +492,14 @@ def changes_since(recommendation: Recommendation, version: int) -> list[str]:
 
 
 def refuse_if_changed_since(recommendation: Recommendation, version: int) -> None:
+    """Raise a ValidationError saying what changed if the record moved past ``version``.
+
+    The row is locked first, until the caller's transaction ends: two people saving from the
+    same version at the same moment are taken one after the other, and the second is told
+    what the first changed (a check without the lock let both pass it, and the second then
+    failed inside its write).
+    """
+    Recommendation.objects.select_for_update().filter(pk=recommendation.pk).exists()
     if current_version(recommendation) != version:
         raise ValidationError(
             _(
