@@ -275,7 +275,7 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "recommendations:reporting"
 LOGOUT_REDIRECT_URL = "recommendations:dashboard"
 
-# The site's address, for links in e-mails (password reset builds its own from the request).
+# The site's address, for every link in an e-mail (password reset and invitation included).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # E-mail goes to the console with DEBUG on and to SMTP with it off, unless EMAIL_BACKEND says

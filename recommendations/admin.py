@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group, User
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpResponseNotAllowed
 from django.template.response import TemplateResponse
@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from iertracker.accounts import send_invitation
 from recommendations import admin_import
 from recommendations.editions import publish_edition
 from recommendations.models import (
@@ -672,6 +673,27 @@ class FocalPointAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__email", "user__last_name", "mandate_holder__name"]
     autocomplete_fields = ["user", "mandate_holder"]
 
+    # Separation of duties: no one but a superuser links their own account to a mandate-holder.
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.exclude(pk=request.user.pk)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return not _own_link(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _own_link(request, obj) and super().has_delete_permission(request, obj)
+
+
+def _own_link(request, focal_point) -> bool:
+    return (
+        focal_point is not None
+        and focal_point.user_id == request.user.pk
+        and not request.user.is_superuser
+    )
+
 
 class ProgressUpdateEventInline(admin.TabularInline):
     model = ProgressUpdateEvent
@@ -709,6 +731,10 @@ class ProgressUpdateAdmin(admin.ModelAdmin):
         return obj.period
 
 
+def _own_account(request, user) -> bool:
+    return user is not None and user.pk == request.user.pk and not request.user.is_superuser
+
+
 class FocalPointInline(admin.TabularInline):
     model = FocalPoint
     extra = 1
@@ -716,15 +742,72 @@ class FocalPointInline(admin.TabularInline):
     verbose_name = _("reports for")
     verbose_name_plural = _("reports for (focal point of these mandate-holders)")
 
+    # On one's own account page the links are shown, not editable (see UserAdmin).
+
+    def has_add_permission(self, request, obj=None):
+        return not _own_account(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _own_account(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _own_account(request, obj) and super().has_delete_permission(request, obj)
+
+
+class InvitationCreationForm(forms.ModelForm):
+    """A new account opened by the Secretariat: no password; its owner chooses one from the
+    invitation mailed to the address given here."""
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["email"].help_text = _("The invitation to choose a password is sent here.")
+
+    def save(self, commit=True):
+        user = super().save(commit=False)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
 
 class UserAdmin(DjangoUserAdmin):
     """Accounts, managed by the Secretariat: it sets the role groups and the mandate-holders a
-    focal point reports for, but cannot make anyone a superuser, grant single permissions or
-    touch a superuser's account."""
+    focal point reports for, but cannot make anyone a superuser, grant single permissions,
+    touch a superuser's account, change its own roles or links, or set anyone's password
+    (a new account's owner chooses it from the invitation; separation of duties)."""
 
     inlines = [FocalPointInline]
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "role_groups"]
     list_filter = ["groups", "is_staff", "is_superuser", "is_active"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = InvitationCreationForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None and not request.user.is_superuser:
+            return [(None, {"fields": InvitationCreationForm.Meta.fields})]
+        return super().get_fieldsets(request, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if not obj.has_usable_password() and send_invitation(obj, request):
+            self.message_user(
+                request,
+                _("An invitation to choose a password was sent to %(email)s.")
+                % {"email": obj.email},
+            )
+        return super().response_add(request, obj, post_url_continue)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.is_superuser and str(id) != str(request.user.pk):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
@@ -737,6 +820,8 @@ class UserAdmin(DjangoUserAdmin):
         readonly = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             readonly += ["is_superuser", "user_permissions", "last_login", "date_joined"]
+        if _own_account(request, obj):
+            readonly += ["groups", "is_staff", "is_active"]
         return readonly
 
     def has_change_permission(self, request, obj=None):

@@ -198,6 +198,7 @@ def return_update(update: ProgressUpdate, *, user, comment: str) -> ProgressUpda
     with transaction.atomic():
         update = _locked(update)
         _require_submitted(update)
+        _require_another_reviewer(update, user)
         update.state = State.RETURNED
         update.review_comment = comment
         update.reviewed_at, update.reviewed_by = timezone.now(), user
@@ -215,6 +216,7 @@ def accept_update(
     with transaction.atomic():
         update = _locked(update)
         _require_submitted(update)
+        _require_another_reviewer(update, user)
         if publish and not update.may_publish:
             raise ValidationError(
                 {"decision": _("The author asked for this update not to be published.")}
@@ -250,6 +252,16 @@ def accept_update(
         )
     transaction.on_commit(lambda: notify_reviewed(update))
     return update
+
+
+def _require_another_reviewer(update: ProgressUpdate, user) -> None:
+    """Separation of duties: the author of an update never decides on it, whatever roles the
+    account holds (a Secretariat account that is also a focal point could otherwise write an
+    update and then publish it as accepted by the Secretariat)."""
+    if update.author_id == user.pk:
+        raise ValidationError(
+            _("You wrote this update: another member of the Secretariat must review it.")
+        )
 
 
 def _require_submitted(update: ProgressUpdate) -> None:

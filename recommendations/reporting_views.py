@@ -268,8 +268,10 @@ def review(request, pk: int):
     update = get_object_or_404(ProgressUpdate.objects.for_display(), pk=pk)
     if update.state != State.SUBMITTED:
         return redirect("recommendations:update", update.pk)
+    # Its author never decides on it (the service refuses too): the page says so, no form.
+    own = update.author_id == request.user.pk
     form = ReviewForm(request.POST or None, update=update)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not own and form.is_valid():
         decision = form.cleaned_data["decision"]
         comment = form.cleaned_data["comment"]
         try:
@@ -321,13 +323,14 @@ def review(request, pk: int):
             "reporting/review.html",
             {
                 "form": form,
+                "own": own,
                 "update": update,
                 "rec": rec,
                 "diff": diff,
                 "previous": previous,
                 "events": update.events.select_related("user"),
             },
-            status=400 if form.errors else 200,
+            status=403 if own and form.is_bound else 400 if form.errors else 200,
         )
     )
 

@@ -399,25 +399,33 @@ def user_change_data(user, **overrides):
     return data
 
 
-def test_the_secretariat_makes_a_focal_point(secretariat_client):
+def test_the_secretariat_makes_a_focal_point(secretariat_client, mailoutbox, settings):
     from django.contrib.auth.models import User
 
     from recommendations import reporting
     from recommendations.models import MandateHolder
 
+    settings.SITE_URL = "https://ier.example.org"
     response = secretariat_client.post(
         "/admin/auth/user/add/",
         {
             "username": "fatou",
-            "password1": "a-long-pass-phrase-2026",
+            "email": "fatou@example.org",
+            "password1": "a-long-pass-phrase-2026",  # not on the form: ignored
             "password2": "a-long-pass-phrase-2026",
             "usable_password": "true",
             "focal_points-TOTAL_FORMS": "0",
             "focal_points-INITIAL_FORMS": "0",
         },
     )
-    assert response.status_code == 302
+    assert response.status_code == 302, response.content.decode()[:3000]
     fatou = User.objects.get(username="fatou")
+    # No one but its owner chooses the password: the account has none until then.
+    assert not fatou.has_usable_password()
+    [invitation] = mailoutbox
+    assert invitation.to == ["fatou@example.org"]
+    assert "fatou" in invitation.body
+    assert "https://ier.example.org/accounts/reset/" in invitation.body
     focal_group = Group.objects.get(name=FOCAL_POINT)
     otp = MandateHolder.objects.get(slug="otp")
     response = secretariat_client.post(
