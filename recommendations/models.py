@@ -46,6 +46,49 @@ def in_language(english: str, french: str) -> str:
     return french if french and _french_active() else english
 
 
+# Links. Every address the site turns into a link is http or https: a "javascript:" or "data:"
+# address in a source must not become <a href> (the CSP would block it in most browsers; the
+# site does not depend on that). The models refuse other schemes; pages link only these.
+
+_WEB_URL = URLValidator(schemes=["http", "https"])
+_NAMES_A_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def is_web_url(value: str) -> bool:
+    """An http or https address (what a page may link to)."""
+    try:
+        _WEB_URL(value.strip())
+    except ValidationError:
+        return False
+    return True
+
+
+def _lines(value: str) -> list[tuple[int, str]]:
+    return [(n, line.strip()) for n, line in enumerate(value.splitlines(), 1) if line.strip()]
+
+
+def validate_web_urls(value: str) -> None:
+    """One web address per line."""
+    for n, line in _lines(value):
+        if not is_web_url(line):
+            raise ValidationError(
+                _("Line %(line)s is not a web address (http:// or https://): %(value)s"),
+                code="invalid_url",
+                params={"line": n, "value": line[:200]},
+            )
+
+
+def validate_links(value: str) -> None:
+    """Addresses or document symbols, one per line: a line that names a scheme is http(s)."""
+    for n, line in _lines(value):
+        if _NAMES_A_SCHEME.match(line) and not is_web_url(line):
+            raise ValidationError(
+                _("Line %(line)s is not a web address (http:// or https://): %(value)s"),
+                code="invalid_url",
+                params={"line": n, "value": line[:200]},
+            )
+
+
 class ChangeSource(models.TextChoices):
     """Which path a change came through; kept on every history record beside who and why."""
 
@@ -93,7 +136,9 @@ class Cluster(models.Model):
     name = models.CharField(_("name"), max_length=200)
     name_fr = models.CharField(_("name in French"), max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -138,7 +183,9 @@ class Section(models.Model):
     title = models.CharField(_("title"), max_length=300)
     title_fr = models.CharField(_("title in French"), max_length=300, blank=True)
     order = models.PositiveIntegerField(_("order"), default=0, help_text=_("Position in the tree."))
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -204,7 +251,9 @@ class StatusVocabulary(models.Model):
     is_final = models.BooleanField(
         _("final"), default=False, help_text=_("No further change is expected.")
     )
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
     source_note = models.TextField(
         _("where the term comes from"),
         blank=True,
@@ -285,7 +334,9 @@ class MandateHolder(models.Model):
         related_name="children",
         verbose_name=_("part of"),
     )
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -371,7 +422,9 @@ class Topic(models.Model):
         verbose_name=_("forum overseeing implementation"),
         help_text=_("Designated by the Bureau; empty means to be determined."),
     )
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
     note = models.TextField(_("note"), blank=True)
 
     class Meta:
@@ -391,7 +444,9 @@ class AssemblySession(models.Model):
     end_date = models.DateField(_("last day"), null=True, blank=True)
     venue = models.CharField(_("venue"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    source_url = models.TextField(_("source URLs"), blank=True, help_text=_("One per line."))
+    source_url = models.TextField(
+        _("source URLs"), blank=True, help_text=_("One per line."), validators=[validate_links]
+    )
 
     class Meta:
         ordering = ["number"]
@@ -443,7 +498,9 @@ class ProgressStatement(models.Model):
     statement = models.CharField(_("statement"), max_length=200)
     count = models.PositiveIntegerField(_("count"), null=True, blank=True)
     source_url = models.TextField(
-        _("source"), help_text=_("URLs or document symbol, one per line.")
+        _("source"),
+        help_text=_("URLs or document symbol, one per line."),
+        validators=[validate_links],
     )
     note = models.TextField(_("note"), blank=True)
 
@@ -836,7 +893,9 @@ class Source(models.Model):
         help_text=_("Empty when the source records that nothing was found."),
     )
     document = models.CharField(_("document"), max_length=300, blank=True)
-    url = models.TextField(_("URLs"), blank=True, help_text=_("One per line."))
+    url = models.TextField(
+        _("URLs"), blank=True, help_text=_("One per line."), validators=[validate_web_urls]
+    )
     note = models.TextField(_("note"), blank=True)
     from_reference_data = models.BooleanField(
         _("from the reference data"), default=False, editable=False
@@ -861,7 +920,8 @@ class Source(models.Model):
 
     @property
     def urls(self) -> list[str]:
-        return [line.strip() for line in self.url.splitlines() if line.strip()]
+        """The web addresses (a line that is not one is never linked)."""
+        return [line for _n, line in _lines(self.url) if is_web_url(line)]
 
 
 class SpreadsheetUpload(models.Model):
@@ -1039,13 +1099,7 @@ _DOCUMENT_SYMBOL = re.compile(
 
 def _is_evidence(value: str) -> bool:
     """A link (http or https) or a document symbol."""
-    if value.startswith(("https://", "http://")):
-        try:
-            URLValidator(schemes=["http", "https"])(value)
-        except ValidationError:
-            return False
-        return True
-    return bool(_DOCUMENT_SYMBOL.match(value))
+    return is_web_url(value) or bool(_DOCUMENT_SYMBOL.match(value))
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
@@ -1185,7 +1239,7 @@ class ProgressUpdate(models.Model):
 
     @property
     def evidence_is_url(self) -> bool:
-        return self.evidence.startswith(("https://", "http://"))
+        return is_web_url(self.evidence)
 
     def clean(self) -> None:
         errors = {}

@@ -98,3 +98,92 @@ def test_a_comparison_with_a_nul_character_is_a_message():
     response = Client().get("/compare/?from=%00&to=%ff")
     assert response.status_code == 200
     assert "is neither a published edition, a date nor" in response.content.decode()
+
+
+#
+# Links: http and https only (the probe saved a source with a javascript: address, and the
+# public page linked it; only the CSP stopped it)
+#
+
+HOSTILE_ADDRESSES = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+]
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_a_source_url_of_another_scheme_is_refused_with_its_line(address, rec):
+    from django.core.exceptions import ValidationError
+
+    from recommendations.models import Source
+
+    source = Source(
+        recommendation=rec(14),
+        fact=Source.Fact.TEXT,
+        document="ICC-ASP/19/16",
+        url=f"https://asp.icc-cpi.int/\n{address}",
+    )
+    with pytest.raises(ValidationError) as refused:
+        source.full_clean()
+    [message] = refused.value.message_dict["url"]
+    assert message.startswith("Line 2 is not a web address (http:// or https://)")
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_a_reference_source_line_naming_another_scheme_is_refused(address):
+    from django.core.exceptions import ValidationError
+
+    from recommendations.models import MandateHolder
+
+    holder = MandateHolder.objects.get(slug="otp")
+    holder.source_url = address
+    with pytest.raises(ValidationError, match="not a web address"):
+        holder.full_clean()
+    # A document symbol or a web address is fine.
+    holder.source_url = "ICC-ASP/23/Res.4 para. 7\nhttps://asp.icc-cpi.int/"
+    holder.full_clean()
+
+
+def test_every_link_in_the_reference_data_is_http_or_https():
+    """The shipped fixtures pass the validators the models now carry."""
+    from django.apps import apps
+
+    from recommendations.models import validate_links, validate_web_urls
+
+    checked = 0
+    for model in apps.get_app_config("recommendations").get_models():
+        fields = [
+            f
+            for f in model._meta.fields
+            if any(v in (validate_links, validate_web_urls) for v in f.validators)
+            and not model.__name__.startswith("Historical")
+        ]
+        for obj in model.objects.all() if fields else ():
+            for field in fields:
+                field.run_validators(getattr(obj, field.attname))
+                checked += 1
+    assert checked > 250  # every sourced row of the fixtures
+
+
+def test_a_hostile_address_already_stored_is_never_linked(client, rec):
+    """Rows written before the validators (or around them) are shown as text, not links."""
+    from recommendations.models import MandateHolder, ProgressStatement, Source
+
+    address = "javascript:alert(1)"
+    Source.objects.filter(recommendation=rec(14)).update(url=address)
+    MandateHolder.objects.filter(slug="otp").update(source_url=address)
+    ProgressStatement.objects.update(source_url=address)
+    pages = [
+        client.get("/recommendations/R14/").content.decode(),
+        client.get("/mandate-holders/otp/").content.decode(),
+        client.get("/").content.decode(),
+    ]
+    assert Source.objects.filter(recommendation=rec(14)).exists()
+    assert ProgressStatement.objects.exists()
+    for page in pages:
+        assert 'href="javascript' not in page.lower()
+    assert "javascript:alert(1)" in pages[1]  # still shown, as text

@@ -14,7 +14,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext
 
-from recommendations.models import MandateAssignment
+from recommendations.models import MandateAssignment, is_web_url
 
 register = template.Library()
 
@@ -176,6 +176,12 @@ def facet_options(name: str, options) -> str:
             f'<span class="count">({option.count})</span></label></div>'
         )
     return mark_safe("\n".join(lines))
+
+
+@register.filter
+def web_url(value: str) -> bool:
+    """An http(s) address, which a page may link to (any other scheme is shown as text)."""
+    return is_web_url(value)
 
 
 @register.filter
