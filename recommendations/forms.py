@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from recommendations.models import AssessmentStatus, ImplementationStatus, ProgressUpdate
-from recommendations.reporting import assessment_open
+from recommendations.reporting import assessment_open, draft_version
 
 TEXT_MAX = 10_000
 
@@ -36,6 +36,9 @@ def _status_field(model, label, help_text):
 class ProgressUpdateForm(forms.ModelForm):
     """A focal point's update. ``holders``: the mandate-holders the author may report for on
     this recommendation (the view has checked there is at least one)."""
+
+    # The draft's version when the form was opened (optimistic locking: see save_update).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = ProgressUpdate
@@ -65,6 +68,9 @@ class ProgressUpdateForm(forms.ModelForm):
 
     def __init__(self, *args, recommendation, holders, **kwargs):
         super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["version"].initial = draft_version(self.instance)
+            self.fields["version"].required = True
         self.instance.recommendation = recommendation
         holder = self.fields["mandate_holder"]
         holder.queryset = holders

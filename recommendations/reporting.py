@@ -164,15 +164,42 @@ def _locked(update: ProgressUpdate) -> ProgressUpdate:
     return ProgressUpdate.objects.select_for_update().get(pk=update.pk)
 
 
-def save_update(update: ProgressUpdate, *, user, submit: bool = False) -> ProgressUpdate:
+def draft_version(update: ProgressUpdate) -> int:
+    """The id of the update's latest step (each save is one): its version, as a form opened
+    it, for optimistic locking (0 for a new one)."""
+    if update.pk is None:
+        return 0
+    return update.events.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def save_update(
+    update: ProgressUpdate, *, user, submit: bool = False, version: int | None = None
+) -> ProgressUpdate:
     """Save a new or edited draft (the form has set its fields) and, with ``submit``, submit it.
 
-    The caller has checked ``may_edit`` (or, for a new one, ``holders_for``).
+    The caller has checked ``may_edit`` (or, for a new one, ``holders_for``). ``version``: the
+    ``draft_version`` when the form was opened; if the draft was saved since (another tab),
+    nothing is written and a ValidationError says so: the last save never silently wins.
     """
     creating = update.pk is None
     with transaction.atomic():
-        if not creating and not _locked(update).is_editable:
-            raise ValidationError(_("This update has been submitted: it can no longer be changed."))
+        if not creating:
+            current = _locked(update)
+            if not current.is_editable:
+                raise ValidationError(
+                    _("This update has been submitted: it can no longer be changed.")
+                )
+            if version is not None and draft_version(current) != version:
+                last = current.events.order_by("-pk").first()
+                raise ValidationError(
+                    _(
+                        "This update was saved again (%(when)s) after you opened this page, "
+                        "perhaps in another tab, so this save was refused and nothing was "
+                        "changed. Your text is kept below: copy what you need, then open the "
+                        "update again."
+                    )
+                    % {"when": timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")}
+                )
         if creating:
             update.author = user
         if submit:

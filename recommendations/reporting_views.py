@@ -187,7 +187,12 @@ def _edit(request, form, recommendation, update):
         submit = "submit" in request.POST
         if form.is_valid():
             try:
-                saved = reporting.save_update(form.instance, user=request.user, submit=submit)
+                saved = reporting.save_update(
+                    form.instance,
+                    user=request.user,
+                    submit=submit,
+                    version=form.cleaned_data.get("version"),
+                )
             except ValidationError as error:
                 form.add_error(None, error)
             else:

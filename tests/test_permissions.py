@@ -52,6 +52,7 @@ UPDATE_FORM = {
     "evidence": "",
     "submit": "1",
     "may_publish": "on",
+    "version": "{draft_version}",
 }
 STAFF_ONLY = roles(anonymous=302, own=302, other=302, secretariat=200, superuser=200)
 
@@ -334,8 +335,11 @@ def world(dora, erik, secretariat_user):
         "secretariat": secretariat_user,
         "superuser": root,
     }
+    draft = update(False)
     values = {
-        "draft": update(False).pk,
+        "draft": draft.pk,
+        # The version the draft's form carries: its latest step, as the page was opened.
+        "draft_version": ProgressUpdateEvent.objects.filter(update=draft).latest("pk").pk,
         "submitted": update(True).pk,
         "root": root.pk,
         "r14": r14.pk,

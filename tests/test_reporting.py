@@ -54,6 +54,11 @@ def form_data(**overrides):
     return {key: value for key, value in data.items() if value is not None}
 
 
+def opened(client, update) -> str:
+    """The version a browser sends back with the update's form, as the page gives it."""
+    return client.get(f"/reporting/updates/{update.pk}/").context["form"]["version"].value()
+
+
 def status(model, key):
     return model.objects.get(key=key)
 
@@ -103,7 +108,9 @@ def test_the_whole_workflow_draft_submit_return_resubmit_accept(dora, alice, rec
     assert update.author == dora
     response = fp.post(
         response.url,
-        form_data(save="1", proposed_implementation_status=in_progress.pk),
+        form_data(
+            save="1", proposed_implementation_status=in_progress.pk, version=opened(fp, update)
+        ),
     )
     update.refresh_from_db()
     assert response.status_code == 302
@@ -111,7 +118,9 @@ def test_the_whole_workflow_draft_submit_return_resubmit_accept(dora, alice, rec
     assert update.proposed_implementation_status == in_progress
 
     # Submit: the Secretariat is told, the author can no longer change it.
-    response = fp.post(f"/reporting/updates/{update.pk}/", form_data(submit="1"))
+    response = fp.post(
+        f"/reporting/updates/{update.pk}/", form_data(submit="1", version=opened(fp, update))
+    )
     assert response.status_code == 302
     assert response.url == "/reporting/"
     update.refresh_from_db()
@@ -149,6 +158,7 @@ def test_the_whole_workflow_draft_submit_return_resubmit_accept(dora, alice, rec
             submit="1",
             action_taken="Drafted the policy (March-May 2026).",
             proposed_implementation_status=in_progress.pk,
+            version=opened(fp, update),
         ),
     )
     update.refresh_from_db()
@@ -718,3 +728,41 @@ def test_the_reporting_pages_speak_french(dora, alice):
     sec = logged_in(alice)
     sec.post("/i18n/setlang/", {"language": "fr", "next": "/"})
     assert "File d\u2019examen" in sec.get(f"/reporting/review/{update.pk}/").content.decode()
+
+
+def test_a_draft_saved_from_two_tabs_refuses_the_stale_one_and_keeps_its_text(dora):
+    """The probe's focal point lost the first tab's text: the last save won silently."""
+    fp = logged_in(dora)
+    fp.post(NEW_R14, form_data(save="1"))
+    update = ProgressUpdate.objects.get()
+    url = f"/reporting/updates/{update.pk}/"
+    first_tab, second_tab = opened(fp, update), opened(fp, update)
+    assert first_tab == second_tab
+    saved = fp.post(url, form_data(save="1", action_taken="From tab one.", version=first_tab))
+    assert saved.status_code == 302
+    stale = fp.post(url, form_data(save="1", action_taken="From tab two.", version=second_tab))
+    assert stale.status_code == 400
+    page = stale.content.decode()
+    assert "saved again" in page
+    assert "after you opened this page" in page
+    assert "From tab two." in page  # the text typed in tab two is still in its form
+    update.refresh_from_db()
+    assert update.action_taken == "From tab one."
+    assert update.events.count() == 2  # created, saved: nothing for the refused save
+    # Opened again, tab two saves.
+    again = fp.post(
+        url, form_data(save="1", action_taken="From tab two.", version=opened(fp, update))
+    )
+    assert again.status_code == 302
+    update.refresh_from_db()
+    assert update.action_taken == "From tab two."
+
+
+def test_a_draft_form_without_its_version_is_refused(dora):
+    fp = logged_in(dora)
+    fp.post(NEW_R14, form_data(save="1"))
+    update = ProgressUpdate.objects.get()
+    response = fp.post(f"/reporting/updates/{update.pk}/", form_data(action_taken="x"))
+    assert response.status_code == 400
+    update.refresh_from_db()
+    assert update.action_taken == "Drafted the policy."
