@@ -36,6 +36,7 @@ from recommendations.models import (
     ChangeSource,
     Cluster,
     Edition,
+    EditionRow,
     FocalPoint,
     ImplementationStatus,
     ImportColumnMapping,
@@ -602,6 +603,17 @@ class TopicAdmin(admin.ModelAdmin):
     @admin.display(description=_("forum overseeing implementation"))
     def oversight(self, obj):
         return obj.oversight_forum or _("To be determined")
+
+    def get_deleted_objects(self, objs, request):
+        """A topic a published edition names stays (the database refuses to change the
+        edition): the admin lists it as protected, as it does a PROTECT foreign key."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        named = EditionRow.topics.through.objects.filter(
+            topic__in=[obj.pk for obj in objs], editionrow__edition__kind=Edition.Kind.PUBLISHED
+        ).values("topic")
+        for topic in Topic.objects.filter(pk__in=named):
+            protected.append(_("%(topic)s: named by a published edition") % {"topic": topic})
+        return deleted, counts, perms_needed, protected
 
 
 @admin.register(AssemblySession)

@@ -115,18 +115,6 @@ def publish_edition(
     """Freeze the live records now as a published edition; all or nothing."""
     with transaction.atomic():
         cutoff = timezone.now()
-        edition = Edition(
-            kind=Edition.Kind.PUBLISHED,
-            title=title.strip(),
-            slug=slug or _free_slug(session.code.lower() if session else slugify(title)),
-            session=session,
-            cutoff=cutoff,
-            note=note,
-            corrects=corrects,
-            published_by=user,
-        )
-        edition.full_clean()
-        edition.save()
         rows = list(
             Recommendation.objects.annotate(latest=_latest_published_update(cutoff)).values(
                 "pk",
@@ -140,7 +128,21 @@ def publish_edition(
         for row in rows:
             row["recommendation_id"] = row.pop("pk")
             row["latest_update_id"] = row.pop("latest")
-        count = _write_rows(
+        # Written once, complete: the database refuses any later change (migration 0011).
+        edition = Edition(
+            kind=Edition.Kind.PUBLISHED,
+            title=title.strip(),
+            slug=slug or _free_slug(session.code.lower() if session else slugify(title)),
+            session=session,
+            cutoff=cutoff,
+            note=note,
+            corrects=corrects,
+            published_by=user,
+            row_count=len(rows),
+        )
+        edition.full_clean()
+        edition.save()
+        _write_rows(
             edition,
             rows,
             MandateAssignment.objects.values_list(
@@ -148,8 +150,6 @@ def publish_edition(
             ),
             Recommendation.topics.through.objects.values_list("recommendation_id", "topic_id"),
         )
-        Edition.objects.filter(pk=edition.pk).update(row_count=count)
-        edition.row_count = count
     return edition
 
 

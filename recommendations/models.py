@@ -1313,10 +1313,27 @@ class ProgressUpdateEvent(models.Model):
 #
 
 
+PUBLISHED_NEVER_CHANGES = _("A published edition never changes: publish a correction.")
+
+
 class EditionQuerySet(models.QuerySet):
+    """Published editions are refused here and by the database (migration 0011)."""
+
     def published(self) -> "EditionQuerySet":
         """The editions the public sees (never the reconstructions as of a date)."""
         return self.filter(kind=Edition.Kind.PUBLISHED)
+
+    def _refuse_published(self) -> None:
+        if self.published().exists():
+            raise ValidationError(PUBLISHED_NEVER_CHANGES)
+
+    def update(self, **kwargs):
+        self._refuse_published()
+        return super().update(**kwargs)
+
+    def delete(self):
+        self._refuse_published()
+        return super().delete()
 
 
 class Edition(models.Model):
@@ -1386,7 +1403,7 @@ class Edition(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk and self.is_published:
-            raise ValidationError(_("A published edition never changes: publish a correction."))
+            raise ValidationError(PUBLISHED_NEVER_CHANGES)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -1409,6 +1426,11 @@ class EditionRowQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         raise ValidationError(_("Edition rows never change."))
+
+    def delete(self):
+        if self.filter(edition__kind=Edition.Kind.PUBLISHED).exists():
+            raise ValidationError(PUBLISHED_NEVER_CHANGES)
+        return super().delete()
 
 
 class EditionRow(models.Model):

@@ -103,3 +103,8 @@ def test_dumpdata_then_loaddata_into_an_empty_database_gives_back_everything(tmp
     restored = get_user_model().objects.get(username="alice")
     assert restored.groups.get().name == SECRETARIAT
     assert restored.has_perm("recommendations.change_recommendation")
+    # The flush emptied the published edition, and the database refuses to change it again.
+    from django.db import IntegrityError, connection, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE recommendations_edition SET title = 'x' WHERE kind = 'published'")

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import ProtectedError
 from django.http import QueryDict
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from recommendations import editions
@@ -474,3 +475,107 @@ def test_the_editions_page_before_any_is_published():
     page = Client().get("/editions/")
     assert page.status_code == 200
     assert "No edition has been published yet." in page.content.decode()
+
+
+#
+# Immutability in the database (the probe changed and deleted published editions through
+# queryset update() and delete(), which skip the models' save() and delete())
+#
+
+
+def _published(rec):
+    from recommendations.editions import publish_edition
+
+    topic = Topic.objects.first()
+    recommendation_update(
+        rec(14), changes={"topics": [topic]}, user=None, reason="set-up", source="admin"
+    )
+    return publish_edition(title="Matrix as of ASP24", user=None, slug="asp24")
+
+
+def _raw(sql, params=()):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda e: Edition.objects.filter(pk=e.pk).update(title="Rewritten"),
+        lambda e: Edition.objects.filter(pk=e.pk).delete(),
+        lambda e: EditionRow.objects.filter(edition=e).update(public_remarks="Rewritten"),
+        lambda e: EditionRow.objects.filter(edition=e).delete(),
+    ],
+    ids=["edition update", "edition delete", "rows update", "rows delete"],
+)
+def test_the_querysets_refuse_to_change_a_published_edition(rec, write):
+    from django.core.exceptions import ValidationError
+
+    edition = _published(rec)
+    with pytest.raises(ValidationError, match="never change"):
+        write(edition)
+    assert Edition.objects.get(pk=edition.pk).title == "Matrix as of ASP24"
+    assert EditionRow.objects.filter(edition=edition).count() == 384
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE recommendations_edition SET title = 'Rewritten' WHERE id = %(edition)s",
+        "DELETE FROM recommendations_edition WHERE id = %(edition)s",
+        "UPDATE recommendations_editionrow SET public_remarks = 'x' WHERE edition_id = %(edition)s",
+        "DELETE FROM recommendations_editionrow WHERE edition_id = %(edition)s",
+        "UPDATE recommendations_editionassignment SET note = 'x' WHERE row_id IN "
+        "(SELECT id FROM recommendations_editionrow WHERE edition_id = %(edition)s)",
+        "DELETE FROM recommendations_editionassignment WHERE row_id IN "
+        "(SELECT id FROM recommendations_editionrow WHERE edition_id = %(edition)s)",
+        "DELETE FROM recommendations_editionrow_topics WHERE editionrow_id IN "
+        "(SELECT id FROM recommendations_editionrow WHERE edition_id = %(edition)s)",
+    ],
+    ids=[
+        "edition update",
+        "edition delete",
+        "row update",
+        "row delete",
+        "assignment update",
+        "assignment delete",
+        "topic delete",
+    ],
+)
+def test_the_database_refuses_any_sql_that_changes_a_published_edition(rec, statement):
+    from django.db import IntegrityError, transaction
+
+    edition = _published(rec)
+    assert edition.rows.filter(assignments__isnull=False).exists()
+    assert edition.rows.filter(topics__isnull=False).exists()
+    refused = pytest.raises(IntegrityError, match="published edition never changes")
+    with refused, transaction.atomic():
+        _raw(statement % {"edition": edition.pk})
+    edition = Edition.objects.get(pk=edition.pk)
+    assert edition.title == "Matrix as of ASP24"
+    assert edition.rows.count() == 384
+
+
+def test_a_reconstruction_as_of_a_date_can_still_be_replaced(rec):
+    from recommendations.editions import as_of
+
+    day = Recommendation.history.earliest("history_date").history_date.date()
+    reconstruction = as_of(day)
+    assert reconstruction.rows.exists()
+    _raw("UPDATE recommendations_edition SET title = 'x' WHERE id = %s", [reconstruction.pk])
+    reconstruction.delete()  # with its rows, their mandate-holders and topics
+    assert not Edition.objects.filter(pk=reconstruction.pk).exists()
+
+
+def test_a_topic_a_published_edition_names_cannot_be_deleted_in_the_back_office(rec, admin_client):
+    edition = _published(rec)
+    topic = edition.rows.get(number=14).topics.get()
+    url = reverse("admin:recommendations_topic_delete", args=[topic.pk])
+    page = admin_client.get(url)
+    assert page.status_code == 200
+    assert "named by a published edition" in page.content.decode()
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200  # the same page again: nothing deleted
+    assert Topic.objects.filter(pk=topic.pk).exists()
