@@ -33,3 +33,6 @@ access_log_format = (
     ' "path": "%(U)s", "query": "%(q)s", "status": %(s)s, "bytes": "%(B)s",'
     ' "duration_ms": %(M)s, "user_agent": "%(a)s"}'
 )
+# Request lines of up to 8,190 bytes (gunicorn's largest; its default is 4,094): the API answers
+# a URL over its own limit (recommendations.api.MAX_URL_LENGTH) with a JSON 414 it documents.
+limit_request_line = 8190

@@ -5,9 +5,14 @@
 package), so the documentation loads without a CDN.
 
 * The recommendations' list takes the Matrix's query parameters and uses the Matrix's
-  ``RecommendationFilterSet`` unchanged: an unknown value, a bad date or page number is ignored
-  and named in ``warnings``, never an error. An edition's rows use the same FilterSet on
-  ``EditionRow`` and answer in the same shape.
+  ``RecommendationFilterSet`` unchanged. A value the schema refuses (a sort, priority or
+  responsibility it does not list, a date that is not one, a page or page size out of range)
+  is a 400 naming the parameter; an unknown key of a vocabulary (cluster, section, status,
+  topic, mandate-holder: lists that grow with the data) is ignored and named in ``warnings``.
+  An edition's rows use the same FilterSet on ``EditionRow`` and answer in the same shape.
+* Every error is JSON (``{"detail": ..., "errors": ...}``) and in the schema: 400, 404 (an
+  address under /api/ that names nothing included), 405, 414 (a URL over
+  ``MAX_URL_LENGTH``), 429 (``errors_in_schema`` adds them to every operation).
 * Pages cost a fixed number of queries whatever their length: the option lists the FilterSet
   reads anyway, a count, the rows, and their mandate-holders and topics in one query each
   (``filters.with_vocabulary``).
@@ -28,12 +33,13 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework import status
+from rest_framework.exceptions import APIException, MethodNotAllowed, NotFound, ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -58,10 +64,13 @@ from recommendations.models import (
     MandateHolder,
     Recommendation,
 )
-from recommendations.views import _page
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 400
+# The longest URL (path and query) the API reads; gunicorn reads request lines of up to 8,190
+# bytes (gunicorn.conf.py), so a longer one gets this JSON answer rather than the server's.
+MAX_URL_LENGTH = 4096
+MAX_PAGE_NUMBER = 10**6  # a larger number is refused (400) before counting the pages
 
 #
 # Access: read-only for everyone, throttled
@@ -93,9 +102,42 @@ class UserThrottle(_RateFromSettings, UserRateThrottle):
     """Signed-in users, by account: the ``user`` rate."""
 
 
+class URLTooLong(APIException):
+    status_code = status.HTTP_414_REQUEST_URI_TOO_LONG
+    default_code = "url_too_long"
+
+
 class PublicView(APIView):
     permission_classes = [ReadOnly]
     throttle_classes = [AnonThrottle, UserThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        length = len(request.get_full_path())
+        if length > MAX_URL_LENGTH:
+            raise URLTooLong(
+                gettext("This address is %(length)s characters long: at most %(limit)s.")
+                % {"length": length, "limit": MAX_URL_LENGTH}
+            )
+        super().initial(request, *args, **kwargs)
+
+
+class NoSuchAddress(PublicView):
+    """Any address under /api/ that names nothing: a JSON 404 like the API's others."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        raise NotFound(gettext("Nothing is at this address: see /api/v1/ for the endpoints."))
+
+
+def refused(errors: dict[str, list[str]]) -> ValidationError:
+    """A 400 naming each parameter the request got wrong."""
+    return ValidationError(
+        {
+            "detail": gettext("The request was refused: %(names)s.")
+            % {"names": ", ".join(sorted(errors))},
+            "errors": errors,
+        }
+    )
 
 
 #
@@ -130,6 +172,13 @@ def _facet(name: str, description: str, enum=None) -> OpenApiParameter:
     )
 
 
+# The parameters whose values the schema lists: any other value is a 400 (empty: not given).
+CLOSED_LISTS = {
+    "responsibility": ["", *Recommendation.Responsibility.values, "none"],
+    "priority": ["", *Recommendation.Priority.values],
+    "sort": ["", *(value for value, _label in SORT_CHOICES)],
+}
+
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "q",
@@ -143,7 +192,7 @@ FILTER_PARAMETERS = [
     _facet(
         "responsibility",
         "Who is responsible.",
-        enum=[*Recommendation.Responsibility.values, "none"],
+        enum=CLOSED_LISTS["responsibility"],
     ),
     _facet(
         "mandate_holder",
@@ -158,38 +207,41 @@ FILTER_PARAMETERS = [
         OpenApiParameter.QUERY,
         many=True,
         explode=True,
-        enum=Recommendation.Priority.values,
+        enum=CLOSED_LISTS["priority"],
         description="Priority in annex I of the report. Repeat the parameter for several " + _OR,
     ),
     _facet("topic", "Topic key (see /api/v1/vocabularies/)."),
     OpenApiParameter(
         "changed_since",
-        OpenApiTypes.DATE,
+        # Empty (as the Matrix's form sends it) is the same as not given.
+        {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]},
         OpenApiParameter.QUERY,
-        description="Changed on or after this day (YYYY-MM-DD).",
+        description="Changed on or after this day (YYYY-MM-DD); empty: any day.",
     ),
     OpenApiParameter(
         "sort",
-        OpenApiTypes.STR,
+        {"type": "string", "enum": CLOSED_LISTS["sort"]},
         OpenApiParameter.QUERY,
-        enum=[value for value, _label in SORT_CHOICES],
         default="number",
-        description="The order of the rows; a leading minus reverses it.",
+        description="The order of the rows; a leading minus reverses it; empty: by number.",
     ),
     OpenApiParameter(
-        "page", OpenApiTypes.INT, OpenApiParameter.QUERY, description="From 1.", default=1
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER, "default": 1},
+        OpenApiParameter.QUERY,
+        description="From 1; past the last page (`num_pages`) is a 404.",
     ),
     OpenApiParameter(
         "page_size",
-        OpenApiTypes.INT,
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
         OpenApiParameter.QUERY,
-        default=DEFAULT_PAGE_SIZE,
         description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (all 384 fit on one page).",
     ),
 ]
 _LENIENT = (
-    " Lenient like the Matrix page: unknown values, a bad date or page number are ignored and "
-    "named in `warnings` (still 200)."
+    " An unknown cluster, section, status, topic or mandate-holder key is ignored and named in "
+    "`warnings` (still 200); a sort, priority, responsibility, date, page or page size the "
+    "schema does not allow is a 400."
 )
 
 
@@ -198,17 +250,21 @@ _LENIENT = (
 #
 
 
-def _page_size(raw: str | None, warnings: list[str]) -> int:
-    if raw is None or raw == "":
-        return DEFAULT_PAGE_SIZE
-    if raw.isdigit() and 1 <= int(raw) <= MAX_PAGE_SIZE:
+def _whole_number(params, name: str, default: int, maximum: int) -> int:
+    """A page or page size: a whole number from 1 to ``maximum``, else a 400."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    if raw.isdigit() and 1 <= int(raw) <= maximum:
         return int(raw)
-    size = MAX_PAGE_SIZE if raw.isdigit() and int(raw) > MAX_PAGE_SIZE else DEFAULT_PAGE_SIZE
-    warnings.append(
-        gettext("Rows per page: “%(value)s” is not offered; showing %(default)s.")
-        % {"value": raw[:20], "default": size}
+    raise refused(
+        {
+            name: [
+                gettext("“%(value)s” is not a whole number from 1 to %(maximum)s.")
+                % {"value": raw[:20], "maximum": maximum}
+            ]
+        }
     )
-    return size
 
 
 def _number(code: str) -> int:
@@ -219,6 +275,22 @@ def _number(code: str) -> int:
     return int(match.group(1))
 
 
+def _refuse_what_the_schema_refuses(params, filterset) -> None:
+    """A 400 for a value outside a closed list, or a date that is not one."""
+    errors = {}
+    for name, allowed in CLOSED_LISTS.items():
+        wrong = [value for value in params.getlist(name) if value not in allowed]
+        if wrong:
+            errors[name] = [
+                gettext("“%(value)s” is not one of: %(allowed)s.")
+                % {"value": wrong[0][:40], "allowed": ", ".join(v for v in allowed if v)}
+            ]
+    if "changed_since" in filterset.form.errors:
+        errors["changed_since"] = list(filterset.form.errors["changed_since"])
+    if errors:
+        raise refused(errors)
+
+
 class RowsView(PublicView):
     """A page of rows: the live records, or an edition's."""
 
@@ -226,11 +298,20 @@ class RowsView(PublicView):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
-        filterset = RecommendationFilterSet(request.query_params, queryset=self.rows())
+        params = request.query_params
+        filterset = RecommendationFilterSet(params, queryset=self.rows())
         queryset = filterset.qs  # adds the warnings of invalid values
+        _refuse_what_the_schema_refuses(params, filterset)
         warnings = filterset.warnings
-        paginator = Paginator(queryset, _page_size(request.query_params.get("page_size"), warnings))
-        page = _page(paginator, request.query_params.get("page"), warnings)
+        size = _whole_number(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        paginator = Paginator(queryset, size)
+        number = _whole_number(params, "page", 1, MAX_PAGE_NUMBER)
+        if number > paginator.num_pages:
+            raise NotFound(
+                gettext("There is no page %(number)s: the last is %(last)s.")
+                % {"number": number, "last": paginator.num_pages}
+            )
+        page = paginator.page(number)
         rows = with_vocabulary(page.object_list, filterset.vocabulary, topics=True)
         # The links carry the query without what was ignored, so a bad value is reported once.
         params = filterset.data.copy()
@@ -584,4 +665,45 @@ urlpatterns = [
     ),
     path("schema/", Schema.as_view(), name="schema"),
     path("docs/", Docs.as_view(), name="docs"),
+    # Last: JSON, never the site's HTML 404. Only addresses ending in "/", so that one without
+    # its slash is still redirected to it first (APPEND_SLASH).
+    re_path(r"^[\s\S]*/$", NoSuchAddress.as_view(), name="no-such-address"),  # any character
 ]
+
+
+#
+# The errors, in the schema of every operation
+#
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, in the request's language."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "For a 400: each refused parameter, with why.",
+        },
+    },
+    "required": ["detail"],
+}
+ERRORS = {
+    "400": "A parameter's value is not one the schema allows (named in `errors`).",
+    "404": "Nothing is at this address (no such recommendation, edition, mandate-holder or page).",
+    "405": "Only GET, HEAD and OPTIONS: the API is read-only.",
+    "414": f"The address is longer than {MAX_URL_LENGTH} characters.",
+    "429": "Too many requests from this address or account: wait (see Retry-After).",
+}
+
+
+def errors_in_schema(result, generator, request, public):
+    """drf-spectacular post-processing hook: every operation documents the API's errors."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for code, description in ERRORS.items():
+                operation["responses"].setdefault(
+                    code, {"description": description, "content": reference}
+                )
+    return result

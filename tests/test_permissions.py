@@ -128,6 +128,7 @@ MATRIX = [
     # The read-only JSON API.
     ("api:root", "/api/", every(302), every(405), {}, ()),
     ("api:index", "/api/v1/", every(200), every(405), {}, ()),
+    ("api:no-such-address", "/api/v1/nothing/here/", every(404), every(405), {}, ()),
     ("api:recommendations", "/api/v1/recommendations/?cluster=I", every(200), every(405), {}, ()),
     ("api:recommendation", "/api/v1/recommendations/R14/", every(200), every(405), {}, ()),
     (
