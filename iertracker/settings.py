@@ -88,6 +88,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Two-step verification (iertracker/mfa.py): authenticator apps (TOTP), recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "recommendations",
 ]
 
@@ -106,6 +110,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
+    "iertracker.mfa.SecondFactorMiddleware",  # the back-office and /reporting/ ask for it
+    "recommendations.audit.AuditMiddleware",  # who and from where, for the audit log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -279,6 +286,13 @@ SPECTACULAR_SETTINGS = {
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "recommendations:reporting"
 LOGOUT_REDIRECT_URL = "recommendations:dashboard"
+
+# Two-step verification for the back-office's accounts and the Secretariat (iertracker/mfa.py).
+# MFA_REQUIRED=0 turns the requirement off for local development; never in production.
+MFA_REQUIRED = envbool("MFA_REQUIRED", True)
+if not MFA_REQUIRED and not DEBUG:
+    raise ImproperlyConfigured("MFA_REQUIRED=0 is for local development only (DEBUG=1).")
+OTP_TOTP_ISSUER = "IER Tracker"
 
 # The site's address, for every link in an e-mail (password reset and invitation included).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -33,6 +33,7 @@ from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
     AssessmentStatus,
+    AuditEntry,
     ChangeSource,
     Cluster,
     Edition,
@@ -903,3 +904,33 @@ class EditionAdmin(admin.ModelAdmin):
             corrects=obj.corrects,
         )
         obj.__dict__.update(edition.__dict__)
+
+
+#
+# The audit log (superusers only)
+#
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Sign-ins and sensitive actions (recommendations/audit.py): read only, for superusers."""
+
+    list_display = ["at", "action", "username", "target", "address", "detail"]
+    list_filter = ["action"]
+    search_fields = ["username", "target", "address", "detail"]
+    date_hierarchy = "at"
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -27,6 +27,10 @@ class RecommendationsConfig(AppConfig):
     def ready(self):
         from simple_history.signals import pre_create_historical_record
 
+        from recommendations import audit  # connects the audit log's receivers
+
+        audit.connect_devices()
+
         pre_create_historical_record.connect(
             stamp_history_source, dispatch_uid="recommendations.stamp_history_source"
         )

@@ -3,7 +3,7 @@ data changes.
 
 * **The data version** (``DataVersion``, one row): a token that every committed change to the
   database replaces. A wrapper on every database connection watches the SQL it runs; a write
-  to any table but the few below (sessions, login throttling, the version itself) replaces the
+  to any table but the few below (sessions, login throttling, the audit log...) replaces the
   token when its transaction commits (at once, in autocommit). Bulk writes, the import, the
   loaders, management commands and the back-office are all caught, whatever path they take.
   ``migrate`` replaces it too, so that a new release never serves pages an old one rendered.
@@ -44,8 +44,15 @@ from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
-# Writes to these tables change nothing a public page shows; nor does a login's own write.
-UNWATCHED_TABLES = ("recommendations_dataversion", "django_session", "axes_")
+# Writes to these tables change nothing a public page shows; nor does a login's own write
+# (the session, login throttling, the audit log, two-step verification devices).
+UNWATCHED_TABLES = (
+    "recommendations_dataversion",
+    "django_session",
+    "axes_",
+    "recommendations_auditentry",
+    "otp_",
+)
 _LAST_LOGIN = re.compile(r'^\s*UPDATE\s+"auth_user"\s+SET\s+"last_login"\s*=\s*%s\s+WHERE', re.I)
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?)"

@@ -26,6 +26,7 @@ from django.utils.formats import date_format
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from recommendations import audit
 from recommendations.caching import not_a_change
 from recommendations.models import (
     NOT_YET_RECORDED,
@@ -149,6 +150,12 @@ def publish_edition(
                 "recommendation_id", "mandate_holder_id", "role", "note", "is_demo"
             ),
             Recommendation.topics.through.objects.values_list("recommendation_id", "topic_id"),
+        )
+        audit.record(
+            audit.Action.EDITION_PUBLISHED,
+            user=user,
+            target=edition.slug,
+            detail=f"{edition.title} ({len(rows)} recommendations)",
         )
     return edition
 

@@ -1552,3 +1552,43 @@ class DataVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token} ({self.changed_at:%Y-%m-%d %H:%M:%S})"
+
+
+class AuditEntry(models.Model):
+    """A sign-in or a sensitive action on accounts or records of reference: who, when, from
+    which address (``recommendations.audit``). Read by superusers in the back-office; never
+    changed (a record of what happened)."""
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("signed in")
+        ROLE_CHANGED = "role_changed", _("roles changed")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        MFA_ENROLLED = "mfa_enrolled", _("two-step verification turned on")
+        MFA_CODES_RENEWED = "mfa_codes_renewed", _("new recovery codes made")
+        MFA_RECOVERY_USED = "mfa_recovery_used", _("signed in with a recovery code")
+        MFA_REMOVED = "mfa_removed", _("two-step verification device removed")
+        EDITION_PUBLISHED = "edition_published", _("edition published")
+        IMPORT_APPLIED = "import_applied", _("import applied")
+
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=30, choices=Action.choices)
+    target = models.CharField(_("concerning"), max_length=300, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    address = models.GenericIPAddressField(_("from the address"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username or '-'}: {self.get_action_display()}"

@@ -57,6 +57,46 @@ def _changes_bump_the_data_version(request, monkeypatch):
     monkeypatch.setattr(caching._local, "pending", False, raising=False)
 
 
+def authenticator_code(device) -> str:
+    """The code an authenticator app shows for ``device`` (a TOTPDevice): the current step's,
+    or the next one's if the current one was used already (django-otp refuses a replay and
+    accepts one step ahead)."""
+    import time
+
+    from django_otp.oath import totp
+
+    device.refresh_from_db()
+    now = int((time.time() - device.t0) // device.step)
+    drift = max(0, device.last_t + 1 - now)
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, drift):06d}"
+
+
+@pytest.fixture(autouse=True)
+def _force_login_gives_the_second_factor_too(monkeypatch):
+    """``Client.force_login`` skips the password; for an account that needs two-step
+    verification (iertracker/mfa.py) it skips the code too, as if the person had given it.
+    tests/test_mfa.py signs in the real way, with the password and then the code."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from iertracker import mfa
+
+    real = Client.force_login
+
+    def force_login(self, user, backend=None):
+        real(self, user, backend)
+        if mfa.required_for(user):
+            device, _ = TOTPDevice.objects.get_or_create(
+                user=user, name="tests", defaults={"confirmed": True}
+            )
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_plain(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

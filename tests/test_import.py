@@ -299,8 +299,8 @@ def test_preview_and_apply_take_the_same_queries_at_10_and_384_rows(
     assert len(plan.items) == rows
     # The lock, the rows locked, the plan again (12), then: the rows, their assignments, one bulk
     # update, assignments replaced (delete, insert), history records, their snapshots
-    # (topics read, mandate-holders written), in two savepoints.
-    with django_assert_num_queries(26):
+    # (topics read, mandate-holders written), in two savepoints, and the audit log's entry.
+    with django_assert_num_queries(27):
         outcome = apply_import(document, choices, token=plan.token, user=user)
     assert outcome.changed == rows
 

@@ -173,6 +173,16 @@ MATRIX = [
     ),
     ("logout", "/accounts/logout/", every(405), every(302), {}, ()),
     ("password_change", "/accounts/password_change/", signed_in(200), signed_in(200), {}, ()),
+    # Two-step verification: each signed-in persona's own (an empty code is refused, 400;
+    # a verified session's POST without an action only shows the page again).
+    (
+        "two_step",
+        "/accounts/two-step/",
+        signed_in(200),
+        roles(anonymous=302, own=400, other=400, secretariat=200, superuser=200),
+        {"code": ""},
+        (),
+    ),
     (
         "password_change_done",
         "/accounts/password_change/done/",

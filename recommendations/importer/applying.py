@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations import audit
 from recommendations.importer.planner import Choices, Plan, plan_import
 from recommendations.importer.readers import Document, ImportFileError
 from recommendations.importer.text import normalise
@@ -125,6 +126,12 @@ def apply_import(document: Document, choices: Choices, *, token: str, user) -> O
                         update.changes[name] = created[id(value)]
             changed = recommendation_update_many(updates, user=user, source=ChangeSource.IMPORT)
             _record_text_sources(plan, set(changed), user, reason)
+            audit.record(
+                audit.Action.IMPORT_APPLIED,
+                user=user,
+                target=plan.filename,
+                detail=f"{len(changed)} recommendations changed",
+            )
         except ValidationError as error:  # nothing is written
             raise ImportFileError(
                 _("The import was refused, and nothing was written: %(error)s")

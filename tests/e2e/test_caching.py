@@ -7,6 +7,7 @@ from playwright.sync_api import Browser, expect
 
 from recommendations.models import Recommendation
 from recommendations.reference import load_reference_data
+from tests.e2e.two_step import give_the_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,6 +29,7 @@ def test_a_back_office_change_shows_on_the_visitors_next_request(live_server, br
     secretariat.get_by_label("Username").fill("root")
     secretariat.get_by_label("Password").fill("pw")
     secretariat.get_by_role("button", name="Log in").click()
+    give_the_code(secretariat, "root")
     pk = Recommendation.objects.get(number=14).pk
     secretariat.goto(f"{live_server.url}/admin/recommendations/recommendation/{pk}/change/")
     secretariat.select_option("#id_implementation_status", label="In progress")

@@ -29,6 +29,7 @@ from recommendations.reference import load_reference_data
 from recommendations.roles import FOCAL_POINT, SECRETARIAT, ensure_groups
 from tests.conftest import assign, make_user
 from tests.e2e.test_public_pages import BLOCKING, SCREENSHOTS
+from tests.e2e.two_step import give_the_code
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,6 +61,8 @@ def log_in(page: Page, site: str, username: str) -> None:
     page.get_by_label("Password").fill("pw")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    if "/accounts/two-step/" in page.url:  # the Secretariat's second step
+        give_the_code(page, username)
 
 
 def log_out(page: Page) -> None:

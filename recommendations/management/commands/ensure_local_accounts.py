@@ -43,5 +43,11 @@ class Command(BaseCommand):
             else:
                 state = "already existed, password unchanged"
             self.stdout.write(f"  {username:<12} {role:<24} {state}")
+        if settings.MFA_REQUIRED:
+            self.stdout.write(
+                "Two-step verification: 'admin' and 'secretariat' set it up on their first "
+                "sign-in (an authenticator app scans the QR code shown, or takes its key); "
+                "MFA_REQUIRED=0 make run turns it off locally."
+            )
         self.stdout.write("Back-office: http://127.0.0.1:8000/admin/")
         self.stdout.write("Focal points and review queue: http://127.0.0.1:8000/accounts/login/")
