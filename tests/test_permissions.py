@@ -1,8 +1,9 @@
 """The permission matrix: every URL of the site (and the back-office pages that matter) x five
 personas x {GET, POST}, with the status each must get, and nothing changed where nothing may.
 
-Personas: anonymous; Dora, focal point of the OTP, which owns R14 (the "own" focal point);
-Erik, focal point of the Registry (another one); Alice, ASP Secretariat; root, superuser.
+Personas: anonymous; Paul, signed in with no role (a "plain" account); Dora, focal point of
+the OTP, which owns R14 (the "own" focal point); Erik, focal point of the Registry (another
+one); Alice, ASP Secretariat; root, superuser.
 """
 
 import datetime
@@ -24,7 +25,7 @@ from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
-PERSONAS = ["anonymous", "own", "other", "secretariat", "superuser"]
+PERSONAS = ["anonymous", "plain", "own", "other", "secretariat", "superuser"]
 
 
 def every(code):
@@ -35,9 +36,10 @@ def signed_in(code, anonymous=302):
     return {"anonymous": anonymous, **dict.fromkeys(PERSONAS[1:], code)}
 
 
-def roles(anonymous=302, own=403, other=403, secretariat=403, superuser=403):
+def roles(anonymous=302, own=403, other=403, secretariat=403, superuser=403, plain=403):
     return {
         "anonymous": anonymous,
+        "plain": plain,
         "own": own,
         "other": other,
         "secretariat": secretariat,
@@ -54,7 +56,8 @@ UPDATE_FORM = {
     "may_publish": "on",
     "version": "{draft_version}",
 }
-STAFF_ONLY = roles(anonymous=302, own=302, other=302, secretariat=200, superuser=200)
+STAFF_ONLY = roles(anonymous=302, plain=302, own=302, other=302, secretariat=200, superuser=200)
+SUPERUSER_ONLY = {**STAFF_ONLY, "secretariat": 403}
 
 # (URL name, URL, GET statuses, POST statuses, POST data, personas whose POST may write)
 MATRIX = [
@@ -179,7 +182,7 @@ MATRIX = [
         "two_step",
         "/accounts/two-step/",
         signed_in(200),
-        roles(anonymous=302, own=400, other=400, secretariat=200, superuser=200),
+        roles(anonymous=302, plain=400, own=400, other=400, secretariat=200, superuser=200),
         {"code": ""},
         (),
     ),
@@ -296,8 +299,8 @@ MATRIX = [
     (
         "admin:auth_user_change",
         "/admin/auth/user/{root}/change/",
-        roles(own=302, other=302, secretariat=200, superuser=200),  # the Secretariat: read only
-        roles(own=302, other=302, secretariat=403, superuser=200),
+        roles(plain=302, own=302, other=302, secretariat=200, superuser=200),  # Secretariat: read
+        roles(plain=302, own=302, other=302, secretariat=403, superuser=200),
         {"username": "root", "is_superuser": ""},
         (),
     ),
@@ -305,9 +308,39 @@ MATRIX = [
         "admin:recommendations_focalpoint_add",
         "/admin/recommendations/focalpoint/add/",
         STAFF_ONLY,
-        roles(own=302, other=302, secretariat=302, superuser=302),
+        roles(plain=302, own=302, other=302, secretariat=302, superuser=302),
         {"user": "{erik}", "mandate_holder": "{otp}"},
         ("secretariat", "superuser"),
+    ),
+    # Setting another person's password: only a superuser (separation of duties).
+    (
+        "admin:auth_user_password_change",
+        "/admin/auth/user/{erik}/password/",
+        SUPERUSER_ONLY,
+        {**SUPERUSER_ONLY, "superuser": 302},
+        {
+            "password1": "a-new-long-phrase-2026",
+            "password2": "a-new-long-phrase-2026",
+            "usable_password": "true",
+        },
+        ("superuser",),
+    ),
+    # The audit log and the two-step devices: superusers only, read only.
+    (
+        "admin:recommendations_auditentry_changelist",
+        "/admin/recommendations/auditentry/",
+        SUPERUSER_ONLY,
+        SUPERUSER_ONLY,
+        {},
+        (),
+    ),
+    (
+        "admin:otp_totp_totpdevice_changelist",
+        "/admin/otp_totp/totpdevice/",
+        SUPERUSER_ONLY,
+        SUPERUSER_ONLY,
+        {},
+        (),
     ),
     (
         "admin:recommendations_recommendation_import",
@@ -341,6 +374,7 @@ def world(dora, erik, secretariat_user):
 
     users = {
         "anonymous": None,
+        "plain": make_user("paul"),
         "own": dora,
         "other": erik,
         "secretariat": secretariat_user,
