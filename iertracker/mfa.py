@@ -6,7 +6,8 @@ the code, and an account without an app enrols on its first sign-in. Anyone else
 point) may turn it on at /accounts/two-step/; once on, it is asked for in the same places.
 
 ``MFA_REQUIRED=0`` turns the requirement off, for local development only: the settings refuse
-it with ``DEBUG=0``. One place decides (``needs_second_factor``), one middleware applies it.
+it with ``DEBUG=0``. One place decides (``missing_second_factor``): the middleware sends to
+the code, and ``recommendations.roles`` grants no role until it is given.
 """
 
 from urllib.parse import quote
@@ -48,17 +49,24 @@ def _app(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def needs_second_factor(request) -> bool:
-    """Signed in with the password only, by an account that must (or chose to) give a code.
-    At most one query (the device of a verified session is read by django-otp's middleware)."""
-    user = request.user
-    if not user.is_authenticated or user.is_verified():
+def missing_second_factor(user) -> bool:
+    """A request's user signed in with the password only, whose account must (or chose to)
+    give a code: until it does, it has no role beyond the public's (``recommendations.roles``)
+    and the back-office and /reporting/ send it to the code. A user not from a request (a
+    command, an e-mail's recipient) has no session to verify: False. At most one query, once
+    per request (the device of a verified session is read by django-otp's middleware)."""
+    if not user.is_authenticated or not hasattr(user, "is_verified") or user.is_verified():
         return False
-    if settings.MFA_REQUIRED and (user.is_staff or user.is_superuser):
-        return True
-    role = Q(groups__name=SECRETARIAT) if settings.MFA_REQUIRED else Q(pk=None)
-    chosen = Q(totpdevice__confirmed=True)
-    return get_user_model().objects.filter(role | chosen, pk=user.pk).exists()
+    missing = getattr(user, "_missing_second_factor", None)
+    if missing is None:
+        if settings.MFA_REQUIRED and (user.is_staff or user.is_superuser):
+            missing = True
+        else:
+            role = Q(groups__name=SECRETARIAT) if settings.MFA_REQUIRED else Q(pk=None)
+            chosen = Q(totpdevice__confirmed=True)
+            missing = get_user_model().objects.filter(role | chosen, pk=user.pk).exists()
+        user._missing_second_factor = missing
+    return missing
 
 
 def _protected(path: str) -> bool:
@@ -74,7 +82,7 @@ class SecondFactorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if _protected(request.path) and needs_second_factor(request):
+        if _protected(request.path) and missing_second_factor(request.user):
             return HttpResponseRedirect(
                 reverse("two_step") + "?next=" + quote(request.get_full_path())
             )

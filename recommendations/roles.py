@@ -49,12 +49,20 @@ def sees_internal_fields(user) -> bool:
     Secretariat staff have the permission through their group; the public never does. Focal
     points see them only in the export of their own list (``reporting``).
     """
-    return user.is_authenticated and user.has_perm("recommendations.view_recommendation")
+    return _holds(user, "recommendations.view_recommendation")
 
 
 def is_reviewer(user) -> bool:
     """The Secretariat's role in reporting: review, accept, return, see every update."""
-    return user.is_authenticated and user.has_perm("recommendations.review_progressupdate")
+    return _holds(user, "recommendations.review_progressupdate")
+
+
+def _holds(user, permission: str) -> bool:
+    """A role counts once the second step of signing in is given, where the account needs it
+    (iertracker/mfa.py): a password alone shows nothing internal, anywhere on the site."""
+    from iertracker.mfa import missing_second_factor
+
+    return user.is_authenticated and user.has_perm(permission) and not missing_second_factor(user)
 
 
 def is_focal_point(user) -> bool:

@@ -230,3 +230,21 @@ def test_mfa_cannot_be_turned_off_in_production():
     result = load_settings(**PRODUCTION, ALLOWED_HOSTS="ier.example.org", MFA_REQUIRED="0")
     assert result.returncode != 0
     assert "MFA_REQUIRED=0 is for local development only" in result.stderr
+
+
+def test_a_password_alone_shows_nothing_internal_anywhere(alice):
+    """The Matrix's downloads carry internal remarks for the Secretariat: only once verified."""
+    from recommendations.models import Recommendation
+    from recommendations.services import recommendation_update
+
+    recommendation_update(
+        Recommendation.objects.get(number=14),
+        changes={"internal_remarks": "Not for the public yet."},
+        user=alice,
+        reason="r",
+        source="admin",
+    )
+    client = sign_in("alice")
+    assert "Not for the public yet." not in client.get("/matrix.csv").content.decode()
+    enrol(client, "alice")  # the same session, now verified
+    assert "Not for the public yet." in client.get("/matrix.csv").content.decode()
