@@ -10,6 +10,7 @@ it with ``DEBUG=0``. One place decides (``missing_second_factor``): the middlewa
 the code, and ``recommendations.roles`` grants no role until it is given.
 """
 
+from base64 import b32encode
 from urllib.parse import quote
 
 import django_otp
@@ -119,6 +120,12 @@ def _new_recovery_codes(user) -> list[str]:
     return codes
 
 
+def _readable_key(device: TOTPDevice) -> str:
+    """The key as authenticator apps take it typed in: base32, in groups of four."""
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
+
+
 def _qr(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_inline(
         scale=4, title=gettext("QR code to add this account to an authenticator app")
@@ -165,7 +172,8 @@ def two_step(request):
             django_otp.login(request, device)
             return render(request, "registration/two_step_codes.html", {**context, "codes": codes})
         form.add_error("code", gettext("This code is not right: check the app's clock, try again."))
-    context.update(device=device, key=device.key, qr=_qr(device))
+    form.fields["code"].help_text = gettext("The 6 digits the app shows for IER Tracker.")
+    context.update(device=device, key=_readable_key(device), qr=_qr(device))
     return render(request, "registration/two_step_enrol.html", context, status=_status(form))
 
 
