@@ -71,7 +71,12 @@ ROLE_FLAGS = ("is_staff", "is_superuser", "is_active")
 
 @receiver(pre_save, sender=User)
 def _account_saved(sender, instance, update_fields=None, raw=False, **kwargs):
-    if raw or instance.pk is None:
+    if raw:
+        # loaddata: a backup being restored, not a change. It sets the groups next, on this
+        # same instance, and m2m_changed has no ``raw`` of its own.
+        instance._restoring = True
+        return
+    if instance.pk is None:
         return
     fields = {"password", *ROLE_FLAGS}
     if update_fields is not None and not fields & set(update_fields):
@@ -93,6 +98,8 @@ def _account_saved(sender, instance, update_fields=None, raw=False, **kwargs):
 @receiver(m2m_changed, sender=User.groups.through)
 def _groups_changed(sender, instance, action, pk_set, reverse, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear") or reverse:
+        return
+    if getattr(instance, "_restoring", False):
         return
     groups = Group.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True)
     names = ", ".join(sorted(groups))

@@ -10,6 +10,8 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, Phase, seed, settings
@@ -29,7 +31,19 @@ schema.app = application
 
 
 @pytest.fixture
-def world(db, settings):
+def keep_the_connection():
+    """schemathesis calls the WSGI application itself, which closes the database connection at
+    the end of each request; the test's transaction lives on that connection (on PostgreSQL the
+    next request would find it closed). Django's test client does the same as this."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, settings, keep_the_connection):
     # The throttle is for clients on the Internet, not for this test's thousand requests.
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
