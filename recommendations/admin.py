@@ -7,6 +7,7 @@ write to a recommendation goes through ``services.recommendation_update``.
 """
 
 from functools import partial
+from itertools import pairwise
 
 from django import forms
 from django.contrib import admin, messages
@@ -23,12 +24,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
-from simple_history.models import DeletedObject
+from simple_history.models import DeletedObject, ModelChange
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from iertracker.accounts import send_invitation
 from recommendations import admin_import
 from recommendations.editions import publish_edition
+from recommendations.history import snapshots
 from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
@@ -208,6 +210,29 @@ class RecommendationHistoryHelper(HistoricalRecordContextHelper):
         return value
 
 
+def _m2m_value(rows) -> list[tuple]:
+    """A snapshot's rows as ``diff_against`` gives them: (what it compares, the through row's
+    editable columns; what it shows, the row with its related objects), by related object."""
+    result = []
+    for row in rows:
+        fields = [
+            f
+            for f in row._meta.fields
+            if f.editable and f.name not in ("id", "m2m_history_id", "history")
+        ]
+        key = tuple(getattr(row, f.attname) for f in fields)
+        # What RecommendationHistoryHelper shows (the related objects were selected with the rows).
+        if hasattr(row, "mandate_holder_id"):
+            related, shown = (
+                row.mandate_holder,
+                {"mandate_holder": row.mandate_holder, "role": row.role},
+            )
+        else:
+            related, shown = row.topic, {"topic": row.topic}
+        result.append((related.pk, key, shown))
+    return [(key, shown) for _pk, key, shown in sorted(result, key=lambda item: item[:2])]
+
+
 class HistoryAdmin(SimpleHistoryAdmin):
     """simple-history's pages, read-only: a past version can be looked at, never restored.
 
@@ -320,6 +345,32 @@ class RecommendationAdmin(HistoryAdmin):
 
     def get_historical_record_context_helper(self, request, historical_record):
         return RecommendationHistoryHelper(self.model, historical_record)
+
+    M2M_FIELDS = ("mandate_holders", "topics")
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        """simple-history's deltas, with the page's many-to-many snapshots read at once (two
+        queries) rather than four queries per record (``diff_against`` asks for each)."""
+        records = list(historical_records)  # newest first
+        holders, topics = snapshots([record.history_id for record in records])
+        rows = {"mandate_holders": holders, "topics": topics}
+        for newer, older in pairwise(records):
+            delta = newer.diff_against(
+                older, excluded_fields=self.M2M_FIELDS, foreign_keys_are_objs=True
+            )
+            helper = self.get_historical_record_context_helper(request, newer)
+            changes = helper.context_for_delta_changes(delta)
+            for name in self.M2M_FIELDS:
+                old = _m2m_value(rows[name].get(older.history_id, []))
+                new = _m2m_value(rows[name].get(newer.history_id, []))
+                if [key for key, _shown in old] != [key for key, _shown in new]:
+                    change = helper.format_delta_change(
+                        ModelChange(
+                            name, [shown for _k, shown in old], [shown for _k, shown in new]
+                        )
+                    )
+                    changes.append({"field": change.field, "old": change.old, "new": change.new})
+            newer.history_delta_changes = changes
 
     @admin.display(description=_("through"))
     def via(self, record):

@@ -83,7 +83,7 @@ def _display(record, name: str, holders: dict, topics: dict) -> str:
     return getattr(record, name) or ""
 
 
-def _snapshots(ids) -> tuple[dict, dict]:
+def snapshots(ids) -> tuple[dict, dict]:
     """The mandate-holder and topic rows of the history records ``ids``: two queries."""
     holders, topics = defaultdict(list), defaultdict(list)
     holder_model = apps.get_model("recommendations", "HistoricalMandateAssignment")
@@ -120,7 +120,7 @@ def public_timeline(recommendation: Recommendation) -> list[Entry]:
             "cluster", "section", "assessment_status", "implementation_status"
         ).order_by("history_date", "history_id")
     )
-    holders, topics = _snapshots([record.history_id for record in records])
+    holders, topics = snapshots([record.history_id for record in records])
 
     published = {
         update.pk: update
@@ -274,7 +274,7 @@ def public_changes(
             "cluster", "section", "assessment_status", "implementation_status"
         )
     }
-    holders, topics = _snapshots(wanted)
+    holders, topics = snapshots(wanted)
     update_ids = {c.pk if c.kind else c.update for c in chosen} - {None}
     shown = {
         update.pk: update for update in published.for_display().filter(pk__in=update_ids).order_by()

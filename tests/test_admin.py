@@ -2,8 +2,11 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from bench.grow_history import grow_history
 from recommendations.models import (
     AssessmentStatus,
     ChangeSource,
@@ -240,6 +243,20 @@ def test_the_history_shows_roles_of_mandate_holders(admin_client, rec):
     history = reverse("admin:recommendations_recommendation_history", args=[rec(27).pk])
     content = admin_client.get(history).content.decode()
     assert "CBF (Procedural step (not an assignment))" in content
+
+
+def test_the_history_page_asks_the_same_queries_however_long_the_history(admin_client, rec):
+    url = reverse("admin:recommendations_recommendation_history", args=[rec(14).pk])
+    with CaptureQueriesContext(connection) as fresh:
+        assert admin_client.get(url).status_code == 200
+    # Two years of rounds that each change every recommendation (bench/grow_history.py).
+    grow_history(2, changes_per_year=384 * 4, updates_per_year=0, editions=False)
+    assert rec(14).history.count() >= 8
+    with CaptureQueriesContext(connection) as grown:
+        content = admin_client.get(url).content.decode()
+    assert len(grown) == len(fresh), [q["sql"] for q in grown]
+    assert content.count("Matrix of ") >= 6  # each grown change listed with its reason
+    assert "→" in content
 
 
 # The bulk action
