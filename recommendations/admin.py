@@ -356,7 +356,7 @@ class RecommendationAdmin(HistoryAdmin):
         rows = {"mandate_holders": holders, "topics": topics}
         for newer, older in pairwise(records):
             delta = newer.diff_against(
-                older, excluded_fields=self.M2M_FIELDS, foreign_keys_are_objs=True
+                older, excluded_fields=self.M2M_FIELDS, foreign_keys_are_objs=foreign_keys_are_objs
             )
             helper = self.get_historical_record_context_helper(request, newer)
             changes = helper.context_for_delta_changes(delta)
