@@ -11,8 +11,9 @@ Each year, from ``years`` ago to last year:
   mandate-holders (written in bulk: the workflow's events are not what is measured);
 - an edition published at the year's end, if ``editions``.
 
-The history records are dated after they are written (the service dates them now). Randomness
-comes from ``seed``: the same arguments grow the same history.
+The history records are dated after they are written (the service dates them now); the records
+already there are dated before the first grown year. Randomness comes from ``seed``: the same
+arguments grow the same history.
 
     .venv/bin/python bench/grow_history.py --years 10     # into the database settings name
 """
@@ -70,6 +71,10 @@ def grow_history(
     today = timezone.localdate()
     added = {"history": 0, "updates": 0, "editions": 0}
     history = Recommendation.history
+    # What is there already (the reference data's records) was there first: dated before the
+    # grown years, in the order it was written.
+    first = timezone.make_aware(datetime.datetime(today.year - years - 1, 12, 1, 10))
+    history.filter(history_date__gt=first).update(history_date=first)
     for year in range(today.year - years, today.year):
         rounds = max(1, -(-changes_per_year // ROUND))
         for number in range(rounds):

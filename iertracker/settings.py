@@ -181,8 +181,12 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     if REDIS_URL
     else {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": envint("LOCAL_CACHE_MAX_ENTRIES", "300", minimum=1)},
+        "BACKEND": "iertracker.cache.BoundedLocMemCache",
+        "OPTIONS": {
+            "MAX_ENTRIES": envint("LOCAL_CACHE_MAX_ENTRIES", "300", minimum=1),
+            # Bounded in bytes too: at most this much per process (pickled pages).
+            "MAX_BYTES": envint("LOCAL_CACHE_MAX_BYTES", str(32 * 2**20), minimum=1),
+        },
     }
 }
 # Anonymous visitors' pages are kept in that cache, keyed by the full URL, the language and

@@ -31,7 +31,7 @@ import re
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, re_path, reverse
 from django.utils.translation import gettext
@@ -66,6 +66,7 @@ from recommendations.models import (
 )
 
 DEFAULT_PAGE_SIZE = 100
+DEFAULT_HISTORY_PAGE_SIZE = 50  # entries of a recommendation's history
 MAX_PAGE_SIZE = 400
 # The longest URL (path and query) the API reads; gunicorn reads request lines of up to 8,190
 # bytes (gunicorn.conf.py), so a longer one gets this JSON answer rather than the server's.
@@ -179,6 +180,23 @@ CLOSED_LISTS = {
     "sort": ["", *(value for value, _label in SORT_CHOICES)],
 }
 
+_PAGE = OpenApiParameter(
+    "page",
+    {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER, "default": 1},
+    OpenApiParameter.QUERY,
+    description="From 1; past the last page (`num_pages`) is a 404.",
+)
+
+
+def _page_size(default: int, description: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        "page_size",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": default},
+        OpenApiParameter.QUERY,
+        description=description,
+    )
+
+
 FILTER_PARAMETERS = [
     OpenApiParameter(
         "q",
@@ -225,17 +243,9 @@ FILTER_PARAMETERS = [
         default="number",
         description="The order of the rows; a leading minus reverses it; empty: by number.",
     ),
-    OpenApiParameter(
-        "page",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_NUMBER, "default": 1},
-        OpenApiParameter.QUERY,
-        description="From 1; past the last page (`num_pages`) is a 404.",
-    ),
-    OpenApiParameter(
-        "page_size",
-        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE, "default": DEFAULT_PAGE_SIZE},
-        OpenApiParameter.QUERY,
-        description=f"Rows per page, 1 to {MAX_PAGE_SIZE} (all 384 fit on one page).",
+    _PAGE,
+    _page_size(
+        DEFAULT_PAGE_SIZE, f"Rows per page, 1 to {MAX_PAGE_SIZE} (all 384 fit on one page)."
     ),
 ]
 _LENIENT = (
@@ -265,6 +275,43 @@ def _whole_number(params, name: str, default: int, maximum: int) -> int:
             ]
         }
     )
+
+
+def _paged(request, rows, params: QueryDict, default_size: int):
+    """The page of ``rows`` the request's ``page`` and ``page_size`` ask for (a 400 for a bad
+    one, a 404 past the last), and what the response says of it: count, page, page_size,
+    num_pages, and the next and previous pages' addresses (``params`` plus the page)."""
+    query = request.query_params
+    paginator = Paginator(rows, _whole_number(query, "page_size", default_size, MAX_PAGE_SIZE))
+    number = _whole_number(query, "page", 1, MAX_PAGE_NUMBER)
+    if number > paginator.num_pages:
+        raise NotFound(
+            gettext("There is no page %(number)s: the last is %(last)s.")
+            % {"number": number, "last": paginator.num_pages}
+        )
+    page = paginator.page(number)
+    params = params.copy()
+    params.pop("page", None)
+    if paginator.per_page != default_size:
+        params["page_size"] = str(paginator.per_page)
+    else:
+        params.pop("page_size", None)
+
+    def link(number):
+        linked = params.copy()
+        if number > 1:
+            linked["page"] = str(number)
+        encoded = linked.urlencode()
+        return request.build_absolute_uri(request.path + (f"?{encoded}" if encoded else ""))
+
+    return page, {
+        "count": paginator.count,
+        "page": page.number,
+        "page_size": paginator.per_page,
+        "num_pages": paginator.num_pages,
+        "next": link(page.next_page_number()) if page.has_next() else None,
+        "previous": link(page.previous_page_number()) if page.has_previous() else None,
+    }
 
 
 def _number(code: str) -> int:
@@ -303,41 +350,15 @@ class RowsView(PublicView):
         queryset = filterset.qs  # adds the warnings of invalid values
         _refuse_what_the_schema_refuses(params, filterset)
         warnings = filterset.warnings
-        size = _whole_number(params, "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        paginator = Paginator(queryset, size)
-        number = _whole_number(params, "page", 1, MAX_PAGE_NUMBER)
-        if number > paginator.num_pages:
-            raise NotFound(
-                gettext("There is no page %(number)s: the last is %(last)s.")
-                % {"number": number, "last": paginator.num_pages}
-            )
-        page = paginator.page(number)
-        rows = with_vocabulary(page.object_list, filterset.vocabulary, topics=True)
         # The links carry the query without what was ignored, so a bad value is reported once.
-        params = filterset.data.copy()
+        kept = filterset.data.copy()
         for name in filterset.form.errors:
-            params.pop(name, None)
-        params.pop("page", None)
-        if paginator.per_page != DEFAULT_PAGE_SIZE:
-            params["page_size"] = str(paginator.per_page)
-        else:
-            params.pop("page_size", None)
-
-        def link(number):
-            query = params.copy()
-            if number > 1:
-                query["page"] = str(number)
-            encoded = query.urlencode()
-            return request.build_absolute_uri(request.path + (f"?{encoded}" if encoded else ""))
-
+            kept.pop(name, None)
+        page, paging = _paged(request, queryset, kept, DEFAULT_PAGE_SIZE)
+        rows = with_vocabulary(page.object_list, filterset.vocabulary, topics=True)
         return Response(
             {
-                "count": paginator.count,
-                "page": page.number,
-                "page_size": paginator.per_page,
-                "num_pages": paginator.num_pages,
-                "next": link(page.next_page_number()) if page.has_next() else None,
-                "previous": link(page.previous_page_number()) if page.has_previous() else None,
+                **paging,
                 "filters": filterset.active,
                 "sort": filterset.current_sort,
                 "warnings": warnings,
@@ -400,16 +421,28 @@ class RecommendationHistory(PublicView):
         description="What changed, when, through which path and why, and the progress updates "
         "the Secretariat published. Never who (staff names), internal remarks or "
         "demonstration data.",
-        parameters=[_CODE],
-        responses=s.HistoryEntrySerializer(many=True),
+        parameters=[
+            _CODE,
+            _PAGE,
+            _page_size(
+                DEFAULT_HISTORY_PAGE_SIZE, f"Entries per page, 1 to {MAX_PAGE_SIZE}; newest first."
+            ),
+        ],
+        responses=s.HistoryPageSerializer,
         tags=["recommendations"],
     )
     def get(self, request, code):
         recommendation = get_object_or_404(Recommendation, number=_number(code))
+        page, paging = _paged(
+            request, public_timeline(recommendation), QueryDict(), DEFAULT_HISTORY_PAGE_SIZE
+        )
         return Response(
-            s.HistoryEntrySerializer(
-                public_timeline(recommendation), many=True, context={"request": request}
-            ).data
+            {
+                **paging,
+                "results": s.HistoryEntrySerializer(
+                    page.object_list, many=True, context={"request": request}
+                ).data,
+            }
         )
 
 

@@ -386,3 +386,15 @@ class HistoryEntrySerializer(serializers.Serializer):
             }
             for change in entry.changes
         ]
+
+
+class HistoryPageSerializer(serializers.Serializer):
+    """A page of a recommendation's published history, newest first."""
+
+    count = serializers.IntegerField(help_text="Entries of the history, on all pages.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    num_pages = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = HistoryEntrySerializer(many=True)

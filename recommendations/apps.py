@@ -13,6 +13,14 @@ def stamp_history_source(sender, instance, history_instance, **kwargs):
     history_instance.history_progress_update = getattr(instance, "_history_progress_update", None)
 
 
+def mark_public_change(sender, history_instance, **kwargs):
+    """Whether a recommendation's new history record is a public change, once its many-to-many
+    snapshots are written (simple-history writes them before this signal)."""
+    from recommendations.history import mark_public_changes
+
+    mark_public_changes([history_instance.history_id])
+
+
 def sync_groups(sender, **kwargs):
     from recommendations.roles import ensure_groups
 
@@ -25,7 +33,10 @@ class RecommendationsConfig(AppConfig):
     verbose_name = _("IER recommendations")
 
     def ready(self):
-        from simple_history.signals import pre_create_historical_record
+        from simple_history.signals import (
+            post_create_historical_record,
+            pre_create_historical_record,
+        )
 
         from recommendations import audit  # connects the audit log's receivers
 
@@ -33,6 +44,11 @@ class RecommendationsConfig(AppConfig):
 
         pre_create_historical_record.connect(
             stamp_history_source, dispatch_uid="recommendations.stamp_history_source"
+        )
+        post_create_historical_record.connect(
+            mark_public_change,
+            sender=self.get_model("HistoricalRecommendation"),
+            dispatch_uid="recommendations.mark_public_change",
         )
         # Runs after django.contrib.auth has created this app's permissions (auth is listed
         # first in INSTALLED_APPS, so its post_migrate receiver is connected first).

@@ -6,6 +6,7 @@ An edition's pages are the live Matrix's and dashboard's views (``views.matrix_p
 
 import json
 
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -28,6 +29,8 @@ from recommendations.views import (
     _download,
     _downloads,
     _filtered_export,
+    _page,
+    _query,
     dashboard_page,
     matrix_page,
 )
@@ -187,6 +190,9 @@ def _changed_rows(result, vocabulary: Vocabulary) -> list[dict]:
     return changed
 
 
+UPDATES_PER_PAGE = 25  # published updates listed on a page of a comparison
+
+
 @require_safe
 def compare_view(request):
     before, after, filterset, result, warnings = _comparison(request)
@@ -204,11 +210,23 @@ def compare_view(request):
     if result is not None:
         vocabulary = filterset.vocabulary
         query = request.GET.urlencode()
+        updates = _page(
+            Paginator(result.updates, UPDATES_PER_PAGE), request.GET.get("page"), warnings
+        )
         context.update(
             {
                 "tables": _tables(result, vocabulary),
                 "changed": _changed_rows(result, vocabulary),
-                "updates": list(result.updates),
+                "updates": updates.object_list,
+                "page": updates,
+                "previous_url": _query(request.GET, page=updates.previous_page_number())
+                + "#updates-heading"
+                if updates.has_previous()
+                else "",
+                "next_url": _query(request.GET, page=updates.next_page_number())
+                + "#updates-heading"
+                if updates.has_next()
+                else "",
                 "compared": sum(result.transitions["assessment"].values()),
                 "downloads": [
                     (label, reverse("recommendations:compare_export", args=[ext]) + f"?{query}")

@@ -200,6 +200,21 @@ def in_effect_before(end: datetime.datetime) -> Q:
     )
 
 
+def records_in_effect(end: datetime.datetime, of: QuerySet, field: str = "pk") -> QuerySet:
+    """The newest history record in effect before ``end`` of each recommendation of ``of``
+    (a queryset whose ``field`` is a recommendation's id): one index seek per recommendation,
+    not a subquery per history record."""
+    history = Recommendation.history.model
+    last = (
+        history.objects.filter(in_effect_before(end), id=OuterRef(field))
+        .order_by("-history_date", "-history_id")
+        .values("history_id")[:1]
+    )
+    return history.objects.filter(
+        history_id__in=of.annotate(last_in_effect=Subquery(last)).values("last_in_effect")
+    )
+
+
 def as_of(day: datetime.date) -> Edition:
     """The records as they stood at the end of ``day`` (a past day), reconstructed from the
     history once and kept. Keeping it changes nothing a page shows: the data version stays."""
@@ -215,11 +230,6 @@ def _as_of(day: datetime.date) -> Edition:
         day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
     )
     history = Recommendation.history.model
-    last = (
-        history.objects.filter(in_effect_before(end), id=OuterRef("id"))
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
     with transaction.atomic():
         edition, created = Edition.objects.get_or_create(
             kind=Edition.Kind.AS_OF,
@@ -228,8 +238,10 @@ def _as_of(day: datetime.date) -> Edition:
         )
         if not created:
             return edition
+        # Every recommendation the history knows, deleted ones included.
+        recorded = history.objects.order_by().values("id").distinct()
         records = list(
-            history.objects.filter(history_id=Subquery(last))
+            records_in_effect(end, recorded, "id")
             .exclude(history_type="-")
             .values("id", "history_id", "history_date", *COPIED)
         )

@@ -123,6 +123,40 @@ class AuditFields(models.Model):
         abstract = True
 
 
+class RecommendationAuditFields(AuditFields):
+    """A recommendation's history records also say whether the public sees a change in them."""
+
+    # Whether the record changed what the public pages show of the recommendation (its public
+    # fields, mandate-holders or topics) against the record before it, or created it; never
+    # for demonstration data. Set once the record and its snapshots are written
+    # (history.mark_public_changes), so the public timelines read only these records, newest
+    # first, a page at a time.
+    history_public_change = models.BooleanField(_("public change"), default=False, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class RecommendationHistoricalRecords(HistoricalRecords):
+    """The history of a recommendation, with the indexes its public timelines read by: one
+    recommendation's records in order (and the record before one), and every public change
+    newest first (the feeds)."""
+
+    def get_meta_options(self, model):
+        options = super().get_meta_options(model)
+        options["indexes"] = [
+            models.Index(
+                fields=["id", "history_date", "history_id"], name="history_of_recommendation"
+            ),
+            models.Index(
+                fields=["history_date", "history_id"],
+                condition=Q(history_public_change=True),
+                name="history_public_changes",
+            ),
+        ]
+        return options
+
+
 #
 # The report's structure
 #
@@ -785,8 +819,8 @@ class Recommendation(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
-    history = HistoricalRecords(
-        bases=[AuditFields],
+    history = RecommendationHistoricalRecords(
+        bases=[RecommendationAuditFields],
         m2m_fields=[topics, mandate_holders],
         # Timestamps are the history records' own dates; keeping them would only add noise.
         excluded_fields=[

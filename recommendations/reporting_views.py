@@ -10,7 +10,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from recommendations import reporting, spreadsheets
-from recommendations.editions import in_effect_before
+from recommendations.editions import records_in_effect
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
 from recommendations.filters import OWNER_ROLES, Vocabulary, with_vocabulary
@@ -442,27 +442,20 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
     roles = MandateAssignment.objects.filter(
         recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
     )
+    latest = updates.filter(recommendation=OuterRef("pk")).order_by("-reviewed_at", "-pk")
     rows = list(
-        Recommendation.objects.filter(Exists(roles))
-        .annotate(role=Subquery(roles.values("role")[:1]))
-        .prefetch_related(
-            Prefetch(
-                "progress_updates",
-                queryset=updates.for_display().order_by("-reviewed_at", "-pk"),
-                to_attr="accepted_updates",
-            )
+        Recommendation.objects.filter(Exists(roles)).annotate(
+            role=Subquery(roles.values("role")[:1]),
+            latest_update_id=Subquery(latest.values("pk")[:1]),
         )
     )
-    history = Recommendation.history.model
-    last_record = (
-        history.objects.filter(in_effect_before(end), id=OuterRef("id"))
-        .order_by("-history_date", "-history_id")
-        .values("history_id")[:1]
-    )
+    # The latest update of each, and the record in effect at the end of the day: two queries
+    # whatever the length of the history.
+    shown = updates.for_display().in_bulk([row.latest_update_id for row in rows])
     states = {
         record.id: record
-        for record in history.objects.filter(
-            id__in=[row.pk for row in rows], history_id=Subquery(last_record)
+        for record in records_in_effect(
+            end, Recommendation.objects.filter(pk__in=[row.pk for row in rows])
         ).select_related("assessment_status", "implementation_status")
     }
     for row in rows:
@@ -472,7 +465,7 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
         row.as_of_assessment_demo = bool(record and record.assessment_status_demo)
         row.as_of_implementation = record.implementation_status if record else None
         row.as_of_implementation_demo = bool(record and record.implementation_status_demo)
-        row.update = row.accepted_updates[0] if row.accepted_updates else None
+        row.update = shown.get(row.latest_update_id)
     return rows, internal
 
 

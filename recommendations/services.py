@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations.history import mark_public_changes
 from recommendations.models import (
     ChangeSource,
     MandateAssignment,
@@ -378,6 +379,7 @@ def _bulk_history(snapshots: list[_Snapshot], now) -> None:
             for row in s.holders
         ],
     )
+    mark_public_changes([record.history_id for record in records])
 
 
 def _with_cluster(changes: Mapping[str, Any]) -> dict[str, Any]:

@@ -56,6 +56,8 @@ EXPORT_LABELS = [
     ("json", _("JSON")),
 ]
 DEFAULT_PER_PAGE = 100
+# Entries of a recommendation's history on a page (and in an API page of it by default).
+TIMELINE_PER_PAGE = 20
 
 # Matrix columns: (sort key or None, heading).
 COLUMNS = [
@@ -306,6 +308,13 @@ def recommendation_detail(request, code: str):
         number=number,
     )
     assignments = list(recommendation.assignments.all())
+    warnings: list[str] = []
+    timeline = _page(
+        Paginator(public_timeline(recommendation), TIMELINE_PER_PAGE),
+        request.GET.get("page"),
+        warnings,
+    )
+    params = QueryDict(mutable=True)
     return render(
         request,
         "recommendations/recommendation_detail.html",
@@ -313,7 +322,17 @@ def recommendation_detail(request, code: str):
             "rec": recommendation,
             "owners": [a for a in assignments if a.is_owner],
             "procedural": [a for a in assignments if not a.is_owner],
-            "timeline": public_timeline(recommendation),
+            "timeline": timeline.object_list,
+            "page": timeline,
+            "timeline_start": timeline.paginator.count - timeline.start_index() + 1,
+            "warnings": warnings,
+            "previous_url": _query(params, page=timeline.previous_page_number())
+            + "#timeline-heading"
+            if timeline.has_previous()
+            else "",
+            "next_url": _query(params, page=timeline.next_page_number()) + "#timeline-heading"
+            if timeline.has_next()
+            else "",
             "downloads": _downloads("recommendations:detail_export", [recommendation.code]),
             "previous_code": f"R{number - 1}" if number > NUMBER_MIN else "",
             "next_code": f"R{number + 1}" if number < NUMBER_MAX else "",

@@ -383,7 +383,10 @@ def test_the_history_is_the_published_one(client, secretariat_user, dora):
     reporting.accept_update(internal, user=secretariat_user, publish=False)
 
     response = client.get(f"{API}/recommendations/R14/history/")
-    entries = response.json()
+    page = response.json()
+    entries = page["results"]
+    assert page["count"] == len(entries)
+    assert (page["page"], page["num_pages"], page["next"], page["previous"]) == (1, 1, None, None)
     content = response.content.decode()
     for hidden in (SECRET, "Staffname", "alice", "Dora", "Maar", "Internal note", "Kept for the"):
         assert hidden not in content, hidden
@@ -423,9 +426,36 @@ def test_a_published_author_is_named_only_when_the_secretariat_chose_to(
     )
     update = reporting.save_update(update, user=dora, submit=True)
     reporting.accept_update(update, user=secretariat_user, publish=True, show_author=True)
-    entries = get(client, f"{API}/recommendations/R14/history/")
+    entries = get(client, f"{API}/recommendations/R14/history/")["results"]
     assert entries[0]["update"]["author"] == "Dora Maar"
     assert entries[0]["changes"] == []
+
+
+def test_the_history_is_paged_newest_first_with_its_total(client):
+    recorded = get(client, f"{API}/recommendations/R14/history/")["results"]
+    assert len(recorded) in (1, 2, 3)
+    assert recorded[-1]["is_creation"]
+    for number in range(1, 13):
+        change(14, reason=f"Change {number}", public_remarks=f"Remark {number}.")
+    changes = 12 + len(recorded)
+    first = get(client, f"{API}/recommendations/R14/history/?page_size=4")
+    assert (first["count"], first["num_pages"], first["previous"]) == (changes, 4, None)
+    assert first["next"].endswith("/api/v1/recommendations/R14/history/?page_size=4&page=2")
+    assert [entry["reason"] for entry in first["results"]] == [
+        "Change 12", "Change 11", "Change 10", "Change 9"
+    ]  # fmt: skip
+    assert first["results"][0]["changes"][0] == {
+        "field": "public_remarks", "label": "Public remarks",
+        "old": "Remark 11.", "new": "Remark 12.",
+    }  # fmt: skip
+    last = get(client, f"{API}/recommendations/R14/history/?page_size=4&page=4")
+    assert last["results"][-1]["is_creation"]
+    assert len(last["results"]) == changes - 12
+    assert last["next"] is None
+    assert last["previous"].endswith("/api/v1/recommendations/R14/history/?page_size=4&page=3")
+    assert len(get(client, f"{API}/recommendations/R14/history/")["results"]) == changes
+    assert client.get(f"{API}/recommendations/R14/history/?page=2").status_code == 404
+    assert client.get(f"{API}/recommendations/R14/history/?page_size=0").status_code == 400
 
 
 def test_reconstructions_as_of_a_date_are_never_listed_nor_served(client, secretariat_user):

@@ -103,6 +103,73 @@ def test_the_key_holds_the_query_string_the_language_and_the_host():
     assert client.get("/matrix/", HTTP_HOST="localhost")["X-Cache"] == "miss"
 
 
+def test_addresses_that_differ_only_by_what_no_page_reads_share_one_entry():
+    client = Client()
+    assert client.get("/matrix/?cluster=I&sort=-number")["X-Cache"] == "miss"
+    # Another order, empty values (the Matrix's form sends them): the same entry.
+    assert client.get("/matrix/?sort=-number&q=&cluster=I&changed_since=")["X-Cache"] == "hit"
+    # A parameter no page reads: served the entry, never a new one.
+    assert client.get("/matrix/?cluster=I&sort=-number&utm_source=x")["X-Cache"] == "hit"
+    assert client.get("/matrix/?utm_campaign=1").get("X-Cache") is None  # rendered, not kept
+    assert client.get("/matrix/?utm_campaign=1").get("X-Cache") is None  # still not kept
+    assert client.get("/matrix/")["X-Cache"] == "miss"
+    # What a page reads is in the key: another value, another page.
+    assert client.get("/matrix/?cluster=II&sort=-number")["X-Cache"] == "miss"
+    assert client.get("/matrix/?cluster=I&cluster=II&sort=-number")["X-Cache"] == "miss"
+    assert client.get("/recommendations/R14/?page=2")["X-Cache"] == "miss"
+
+
+def test_junk_addresses_add_nothing_to_the_cache():
+    from django.core.cache import cache
+
+    client = Client()
+    client.get("/matrix/")
+    kept = cache.size_in_bytes
+    assert kept > 10_000  # the Matrix page
+    for number in range(200):
+        assert client.get(f"/matrix/?fbclid={number}&ref=x{number}").status_code == 200
+    assert cache.size_in_bytes == kept
+
+
+def test_the_per_process_cache_is_bounded_in_bytes():
+    from iertracker.cache import BoundedLocMemCache
+
+    bounded = BoundedLocMemCache(
+        "bound-test", {"OPTIONS": {"MAX_ENTRIES": 1000, "MAX_BYTES": 100_000}}
+    )
+    bounded.clear()
+    for number in range(50):
+        bounded.set(f"page-{number}", b"x" * 10_000)
+    assert bounded.size_in_bytes <= 100_000
+    assert bounded.get("page-49") is not None  # the newest stay
+    assert bounded.get("page-0") is None  # the least recently used went first
+    bounded.get("page-41")  # read: now the most recently used
+    bounded.set("page-50", b"x" * 10_000)
+    assert bounded.get("page-41") is not None
+    bounded.set("huge", b"x" * 200_000)  # larger than the bound: not kept, nothing pushed out
+    assert bounded.get("huge") is None
+    assert bounded.get("page-50") is not None
+    bounded.delete("page-50")
+    assert bounded.size_in_bytes <= 90_000
+    bounded.clear()
+    assert bounded.size_in_bytes == 0
+
+
+def test_an_anonymous_page_knows_the_demo_banner_without_a_query_once_per_version(
+    django_assert_num_queries,
+):
+    from recommendations.demo import demo_seed
+
+    client = Client()
+    assert client.get("/no-such-page/").status_code == 404  # never kept: rendered each time
+    with django_assert_num_queries(1):  # the data version; the banner's answer is known
+        missing = client.get("/no-such-page/")
+    assert missing.status_code == 404
+    assert "Demonstration data, not official." not in missing.content.decode()
+    demo_seed()  # a change, so a new version: asked again
+    assert "Demonstration data, not official." in client.get("/no-such-page/").content.decode()
+
+
 def test_a_change_is_visible_on_the_very_next_request():
     client = Client()
     assert "In progress" not in client.get("/recommendations/R14/").content.decode()
