@@ -27,8 +27,6 @@ queryset's model to be the FilterSet's (``EditionRow`` is not ``Recommendation``
 call the FilterSet the way the Matrix does.
 """
 
-import re
-
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, QueryDict
@@ -47,6 +45,7 @@ from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from recommendations import api_serializers as s
+from recommendations import converters  # noqa: F401 (registers <rec:>)
 from recommendations.editions import published_edition
 from recommendations.filters import (
     SORT_CHOICES,
@@ -56,8 +55,6 @@ from recommendations.filters import (
 )
 from recommendations.history import public_timeline
 from recommendations.models import (
-    NUMBER_MAX,
-    NUMBER_MIN,
     Edition,
     EditionRow,
     MandateAssignment,
@@ -66,7 +63,7 @@ from recommendations.models import (
 )
 
 DEFAULT_PAGE_SIZE = 100
-DEFAULT_HISTORY_PAGE_SIZE = 50  # entries of a recommendation's history
+DEFAULT_HISTORY_PAGE_SIZE = 20  # entries of a recommendation's history, as on its page
 MAX_PAGE_SIZE = 400
 # The longest URL (path and query) the API reads; gunicorn reads request lines of up to 8,190
 # bytes (gunicorn.conf.py), so a longer one gets this JSON answer rather than the server's.
@@ -314,14 +311,6 @@ def _paged(request, rows, params: QueryDict, default_size: int):
     }
 
 
-def _number(code: str) -> int:
-    """The number of ``R14``; 404 for anything else."""
-    match = re.fullmatch(r"R([1-9]\d{0,2})", code)
-    if not match or not NUMBER_MIN <= int(match.group(1)) <= NUMBER_MAX:
-        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
-    return int(match.group(1))
-
-
 def _refuse_what_the_schema_refuses(params, filterset) -> None:
     """A 400 for a value outside a closed list, or a date that is not one."""
     errors = {}
@@ -376,7 +365,7 @@ class RowView(PublicView):
         raise NotImplementedError
 
     def get(self, request, code, **kwargs):
-        number = _number(code)
+        number = code.strict_number()
         rows = with_vocabulary(self.rows().filter(number=number), Vocabulary(), topics=True)
         if not rows:
             raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code})
@@ -432,7 +421,7 @@ class RecommendationHistory(PublicView):
         tags=["recommendations"],
     )
     def get(self, request, code):
-        recommendation = get_object_or_404(Recommendation, number=_number(code))
+        recommendation = get_object_or_404(Recommendation, number=code.strict_number())
         page, paging = _paged(
             request, public_timeline(recommendation), QueryDict(), DEFAULT_HISTORY_PAGE_SIZE
         )
@@ -675,9 +664,9 @@ urlpatterns = [
     path("", Root.as_view(), name="root"),
     path("v1/", Index.as_view(), name="index"),
     path("v1/recommendations/", RecommendationList.as_view(), name="recommendations"),
-    path("v1/recommendations/<str:code>/", RecommendationDetail.as_view(), name="recommendation"),
+    path("v1/recommendations/<rec:code>/", RecommendationDetail.as_view(), name="recommendation"),
     path(
-        "v1/recommendations/<str:code>/history/",
+        "v1/recommendations/<rec:code>/history/",
         RecommendationHistory.as_view(),
         name="recommendation-history",
     ),
@@ -692,7 +681,7 @@ urlpatterns = [
         name="edition-recommendations",
     ),
     path(
-        "v1/editions/<slug:slug>/recommendations/<str:code>/",
+        "v1/editions/<slug:slug>/recommendations/<rec:code>/",
         EditionRowDetail.as_view(),
         name="edition-recommendation",
     ),

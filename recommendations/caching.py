@@ -8,14 +8,13 @@ data changes.
   loaders, management commands and the back-office are all caught, whatever path they take.
   ``migrate`` replaces it too, so that a new release never serves pages an old one rendered.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
-  anonymous visitor) is looked up by its canonical URL (scheme, host, path, and the parameters
-  the pages read, by name, without empty values), the language and the data version, in
-  Django's cache (Redis when ``REDIS_URL`` is set, so every server shares it; it then holds a
-  copy of the version too, and a kept page needs no database query; otherwise each process's
-  memory, bounded in bytes: ``iertracker.cache``). ``X-Cache: hit`` or ``miss`` says which. A
-  response is kept only if it is a 200 that sets no cookie, is not marked private or no-store,
-  is not a stream, and its address names no parameter the pages do not read; so pages that
-  carry a CSRF token (the log-in form), a message or anything personal are never kept.
+  anonymous visitor) is looked up by the full URL (scheme, host, path and query string), the
+  language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
+  server shares it; it then holds a copy of the version too, and a kept page needs no database
+  query; otherwise each process's memory, bounded in bytes: ``iertracker.cache``). ``X-Cache:
+  hit`` or ``miss`` says which. A response is kept only if it is a 200 that sets no cookie, is
+  not marked private or no-store, and is not a stream; so pages that carry a CSRF token (the
+  log-in form), a message or anything personal are never kept.
   A change is therefore visible on the next request: its token is new, so no kept page matches.
 * **While the database does not answer**, kept pages are still served (nothing can change
   meanwhile); anything else gets a 503 with ``Retry-After`` (``iertracker.health``).
@@ -35,7 +34,6 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -212,36 +210,9 @@ def bump_after_migrate(sender, **kwargs) -> None:
 #
 
 
-# The query parameters a public page reads (the Matrix's filters, paging, the moments a page
-# is of); any other parameter changes nothing it shows.
-PAGE_PARAMETERS = frozenset({"page", "per_page", "page_size", "as_of", "from", "to", "next"})
-
-
-def _known_parameters() -> frozenset:
-    from recommendations.filters import RecommendationFilterSet
-
-    return PAGE_PARAMETERS | frozenset(RecommendationFilterSet.base_filters)
-
-
-def canonical_query(request) -> tuple[str, bool]:
-    """The query string as the pages read it: the known parameters only, by name, without
-    empty values (the Matrix's form sends them; they mean "not given"); and whether the
-    request named only known parameters."""
-    known = _known_parameters()
-    kept = [
-        (name, value)
-        for name in sorted(request.GET)
-        if name in known
-        for value in request.GET.getlist(name)
-        if value != ""
-    ]
-    return urlencode(kept), all(name in known for name in request.GET)
-
-
-def _key(request, version: Version, language: str, query: str) -> str:
-    url = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
-    digest = hashlib.sha256(url.encode()).hexdigest()
-    return f"page:{version.token}:{language}:{digest}"
+def _key(request, version: Version, language: str) -> str:
+    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+    return f"page:{version.token}:{language}:{url}"
 
 
 def _cacheable_request(request) -> bool:
@@ -298,11 +269,7 @@ class PublicPageCacheMiddleware:
             version, fresh = _last_known, False
         if fresh:
             request.data_version = version  # what else the page knows by it (the demo banner)
-        # Addresses that differ only by parameters no page reads, their order or empty values
-        # share one entry; one that names an unknown parameter is served the entry but never
-        # adds one (1,500 junk addresses cannot fill the cache).
-        query, only_known = canonical_query(request)
-        key = _key(request, version, translation.get_language_from_request(request), query)
+        key = _key(request, version, translation.get_language_from_request(request))
         kept = call_cache("get", key)
         if kept is not None:
             status, headers, content = kept
@@ -314,7 +281,7 @@ class PublicPageCacheMiddleware:
             return response
 
         response = self.get_response(request)
-        if not fresh or not only_known or not _keepable(request, response):
+        if not fresh or not _keepable(request, response):
             return response
         etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
         response.headers["ETag"] = etag

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from django.contrib.syndication.views import Feed
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404, QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -33,16 +33,15 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
+from recommendations.converters import Code, canonical_redirect
 from recommendations.filters import OWNER_ROLES, RecommendationFilterSet
 from recommendations.history import PublicChange, public_changes
 from recommendations.models import (
     NUMBER_MAX,
-    NUMBER_MIN,
     MandateAssignment,
     MandateHolder,
     ProgressUpdate,
     Recommendation,
-    parse_recommendation_number,
 )
 from recommendations.views import _active_filters, _describe
 
@@ -243,14 +242,11 @@ _recommendation_feed = RecommendationFeed()
 
 
 @require_safe
-def recommendation_feed(request, code: str):
+def recommendation_feed(request, code: Code):
     """As the recommendation's page: R014, r14 and 14 redirect, R999 and abc are 404s."""
-    number = parse_recommendation_number(code)
-    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
-        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
-    if code != f"R{number}":
-        return redirect("recommendations:recommendation_feed", f"R{number}", permanent=True)
-    return _recommendation_feed(request, number=number)
+    if redirect_to := canonical_redirect(request, code):
+        return redirect_to
+    return _recommendation_feed(request, number=code.number)
 
 
 #

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,19 +21,17 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from recommendations import reporting, spreadsheets
+from recommendations.converters import Code
 from recommendations.editions import records_in_effect
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
 from recommendations.filters import OWNER_ROLES, Vocabulary, with_vocabulary
 from recommendations.forms import ProgressUpdateForm, ReviewForm
 from recommendations.models import (
-    NUMBER_MAX,
-    NUMBER_MIN,
     MandateAssignment,
     MandateHolder,
     ProgressUpdate,
     Recommendation,
-    parse_recommendation_number,
 )
 from recommendations.roles import is_focal_point, is_reviewer
 from recommendations.views import EXPORT_LABELS, _download, _downloads
@@ -47,13 +45,10 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _recommendation(code: str) -> Recommendation:
-    number = parse_recommendation_number(code)
-    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
-        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
+def _recommendation(code: Code) -> Recommendation:
     return get_object_or_404(
         Recommendation.objects.select_related("assessment_status", "implementation_status"),
-        number=number,
+        number=code.number_or_404(),
     )
 
 
@@ -129,7 +124,7 @@ def my_export(request, extension: str):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def update_create(request, code: str):
+def update_create(request, code: Code):
     recommendation = _recommendation(code)
     holders = reporting.holders_for(request.user, recommendation)
     first = holders.first()

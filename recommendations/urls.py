@@ -1,31 +1,13 @@
-from django.urls import path, register_converter
+from django.urls import path
 from django.views.generic import RedirectView
 
-from recommendations import edition_views, feeds, reporting_views, views
-from recommendations.exports import FORMATS
-from recommendations.spreadsheets import FORMATS as SPREADSHEET_FORMATS
-
-
-class ExportFormat:
-    """The file formats of the downloads: ``/matrix.xlsx``, ``/recommendations/R14.csv``."""
-
-    regex = "|".join(FORMATS)
-
-    def to_python(self, value: str) -> str:
-        return value
-
-    def to_url(self, value: str) -> str:
-        return value
-
-
-class SpreadsheetFormat(ExportFormat):
-    """The spreadsheet formats only: ``/mandate-holders/otp/report.ods``."""
-
-    regex = "|".join(SPREADSHEET_FORMATS)
-
-
-register_converter(ExportFormat, "format")
-register_converter(SpreadsheetFormat, "sheet")
+from recommendations import (
+    converters,  # noqa: F401 (registers <rec:>, <format:>, <sheet:>)
+    edition_views,
+    feeds,
+    reporting_views,
+    views,
+)
 
 app_name = "recommendations"
 
@@ -34,9 +16,9 @@ urlpatterns = [
     path("matrix/", views.matrix, name="matrix"),
     path("matrix.<format:extension>", views.matrix_export, name="matrix_export"),
     path("recommendations/", RedirectView.as_view(pattern_name="recommendations:matrix")),
-    path("recommendations/<str:code>/", views.recommendation_detail, name="detail"),
+    path("recommendations/<rec:code>/", views.recommendation_detail, name="detail"),
     path(
-        "recommendations/<str:code>.<format:extension>",
+        "recommendations/<rec:code>.<format:extension>",
         views.recommendation_export,
         name="detail_export",
     ),
@@ -76,7 +58,7 @@ urlpatterns = [
         reporting_views.my_export,
         name="my_export",
     ),
-    path("reporting/<str:code>/new/", reporting_views.update_create, name="update_create"),
+    path("reporting/<rec:code>/new/", reporting_views.update_create, name="update_create"),
     path("reporting/updates/<int:pk>/", reporting_views.update_detail, name="update"),
     path("reporting/review/", reporting_views.review_queue, name="review_queue"),
     path("reporting/review/<int:pk>/", reporting_views.review, name="review"),
@@ -85,7 +67,7 @@ urlpatterns = [
     path("feeds/changes.atom", feeds.changes_feed, name="changes_feed"),
     path("matrix/feed.atom", feeds.matrix_feed, name="matrix_feed"),
     path(
-        "recommendations/<str:code>/feed.atom",
+        "recommendations/<rec:code>/feed.atom",
         feeds.recommendation_feed,
         name="recommendation_feed",
     ),

@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from recommendations.charts import mandate_holder_charts, progress_charts, trend_charts
+from recommendations.converters import Code, canonical_redirect
 from recommendations.editions import RowSource, source_for_day
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export, file_name_part
@@ -43,7 +44,6 @@ from recommendations.models import (
     MandateHolder,
     ProgressStatement,
     Recommendation,
-    parse_recommendation_number,
 )
 from recommendations.roles import sees_internal_fields
 
@@ -290,12 +290,10 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
 
 
 @require_safe
-def recommendation_detail(request, code: str):
-    number = parse_recommendation_number(code)
-    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
-        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
-    if code != f"R{number}":
-        return redirect("recommendations:detail", code=f"R{number}", permanent=True)
+def recommendation_detail(request, code: Code):
+    if redirect_to := canonical_redirect(request, code):
+        return redirect_to
+    number = code.number
     recommendation = get_object_or_404(
         Recommendation.objects.for_list().prefetch_related(
             "topics",
@@ -461,12 +459,10 @@ def mandate_holder_detail(request, slug: str):
 
 
 @require_safe
-def recommendation_export(request, code: str, extension: str):
-    number = parse_recommendation_number(code)
-    if number is None or not NUMBER_MIN <= number <= NUMBER_MAX:
-        raise Http404(gettext("There is no recommendation %(code)s.") % {"code": code[:20]})
-    if code != f"R{number}":
-        return redirect("recommendations:detail_export", f"R{number}", extension, permanent=True)
+def recommendation_export(request, code: Code, extension: str):
+    if redirect_to := canonical_redirect(request, code):
+        return redirect_to
+    number, code = code.number, code.canonical
     rows = with_vocabulary(Recommendation.objects.filter(number=number), Vocabulary(), topics=True)
     export = Export(
         rows,

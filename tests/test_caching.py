@@ -103,34 +103,6 @@ def test_the_key_holds_the_query_string_the_language_and_the_host():
     assert client.get("/matrix/", HTTP_HOST="localhost")["X-Cache"] == "miss"
 
 
-def test_addresses_that_differ_only_by_what_no_page_reads_share_one_entry():
-    client = Client()
-    assert client.get("/matrix/?cluster=I&sort=-number")["X-Cache"] == "miss"
-    # Another order, empty values (the Matrix's form sends them): the same entry.
-    assert client.get("/matrix/?sort=-number&q=&cluster=I&changed_since=")["X-Cache"] == "hit"
-    # A parameter no page reads: served the entry, never a new one.
-    assert client.get("/matrix/?cluster=I&sort=-number&utm_source=x")["X-Cache"] == "hit"
-    assert client.get("/matrix/?utm_campaign=1").get("X-Cache") is None  # rendered, not kept
-    assert client.get("/matrix/?utm_campaign=1").get("X-Cache") is None  # still not kept
-    assert client.get("/matrix/")["X-Cache"] == "miss"
-    # What a page reads is in the key: another value, another page.
-    assert client.get("/matrix/?cluster=II&sort=-number")["X-Cache"] == "miss"
-    assert client.get("/matrix/?cluster=I&cluster=II&sort=-number")["X-Cache"] == "miss"
-    assert client.get("/recommendations/R14/?page=2")["X-Cache"] == "miss"
-
-
-def test_junk_addresses_add_nothing_to_the_cache():
-    from django.core.cache import cache
-
-    client = Client()
-    client.get("/matrix/")
-    kept = cache.size_in_bytes
-    assert kept > 10_000  # the Matrix page
-    for number in range(200):
-        assert client.get(f"/matrix/?fbclid={number}&ref=x{number}").status_code == 200
-    assert cache.size_in_bytes == kept
-
-
 def test_the_per_process_cache_is_bounded_in_bytes():
     from iertracker.cache import BoundedLocMemCache
 
