@@ -446,7 +446,8 @@ def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user
     )
     # The latest update of each, and the record in effect at the end of the day: two queries
     # whatever the length of the history.
-    shown = updates.for_display().in_bulk([row.latest_update_id for row in rows])
+    update_ids = [row.latest_update_id for row in rows if row.latest_update_id is not None]
+    shown = updates.for_display().in_bulk(update_ids) if update_ids else {}
     states = {
         record.id: record
         for record in records_in_effect(
