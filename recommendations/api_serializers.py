@@ -144,15 +144,21 @@ class RecommendationSerializer(serializers.Serializer):
         return absolute(self.context, row.get_absolute_url())
 
 
-class PageSerializer(serializers.Serializer):
-    """A page of recommendations, with what the filters did."""
+class PagingSerializer(serializers.Serializer):
+    """What every paged answer says about its place among the pages (see ``api._paged``)."""
 
-    count = serializers.IntegerField(help_text="Rows matching the filters, on all pages.")
+    count = serializers.IntegerField(help_text="Rows on all pages.")
     page = serializers.IntegerField()
     page_size = serializers.IntegerField()
     num_pages = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
+
+
+class PageSerializer(PagingSerializer):
+    """A page of recommendations, with what the filters did."""
+
+    count = serializers.IntegerField(help_text="Rows matching the filters, on all pages.")
     filters = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         help_text="The facet values in force, after unknown values were dropped.",
@@ -388,13 +394,8 @@ class HistoryEntrySerializer(serializers.Serializer):
         ]
 
 
-class HistoryPageSerializer(serializers.Serializer):
+class HistoryPageSerializer(PagingSerializer):
     """A page of a recommendation's published history, newest first."""
 
     count = serializers.IntegerField(help_text="Entries of the history, on all pages.")
-    page = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    num_pages = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
     results = HistoryEntrySerializer(many=True)
