@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate, pre_migrate
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,23 +54,11 @@ class RecommendationsConfig(AppConfig):
         # first in INSTALLED_APPS, so its post_migrate receiver is connected first).
         post_migrate.connect(sync_groups, sender=self, dispatch_uid="recommendations.sync_groups")
 
-        # The public pages' cache: every write on the default database replaces the data
-        # version when it commits (recommendations/caching.py).
-        from django.db import connections
-        from django.db.backends.signals import connection_created
+        # The public pages' cache: a change to what pages show replaces the data version when
+        # it commits (recommendations/caching.py).
+        from recommendations.caching import bump_after_migrate, connect_receivers
 
-        from recommendations.caching import (
-            bump_after_migrate,
-            install_watcher,
-            quiet_while_migrating,
-        )
-
-        connection_created.connect(install_watcher, dispatch_uid="recommendations.watch_writes")
-        for connection in connections.all(initialized_only=True):
-            install_watcher(None, connection)
-        pre_migrate.connect(
-            quiet_while_migrating, sender=self, dispatch_uid="recommendations.quiet_migrate"
-        )
+        connect_receivers(self)
         post_migrate.connect(
             bump_after_migrate, sender=self, dispatch_uid="recommendations.bump_after_migrate"
         )

@@ -1,12 +1,13 @@
 """The public pages' cache: what an anonymous visitor is shown, kept and served again until the
 data changes.
 
-* **The data version** (``DataVersion``, one row): a token that every committed change to the
-  database replaces. A wrapper on every database connection watches the SQL it runs; a write
-  to any table but the few below (sessions, login throttling, the audit log...) replaces the
-  token when its transaction commits (at once, in autocommit). Bulk writes, the import, the
-  loaders, management commands and the back-office are all caught, whatever path they take.
-  ``migrate`` replaces it too, so that a new release never serves pages an old one rendered.
+* **The data version** (``DataVersion``, one row): a token that every committed change to what
+  pages show replaces. ``changed()`` asks for it, once per transaction, when the transaction
+  commits (at once in autocommit); a rolled-back change asks nothing. It is called for every
+  save and delete of the app's models and of the accounts (``connect_receivers``, from
+  apps.py: the back-office, the loaders, the workflow, editions), and by the writes that send
+  no signal (the status service's bulk path). ``migrate`` and ``flush`` replace it too, so
+  that a new release never serves pages an old one rendered.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
   anonymous visitor) is looked up by the full URL (scheme, host, path and query string), the
   language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
@@ -28,16 +29,14 @@ even if nothing changes: some pages say what today is (an update is due, "as of"
 
 import hashlib
 import logging
-import re
 import secrets
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
@@ -45,29 +44,9 @@ from django.utils.http import http_date
 
 logger = logging.getLogger(__name__)
 
-# Writes to these tables change nothing a public page shows; nor does a login's own write
-# (the session, login throttling, the audit log, two-step verification devices).
-UNWATCHED_TABLES = (
-    "recommendations_dataversion",
-    "django_session",
-    "axes_",
-    "recommendations_auditentry",
-    "otp_",
-)
-_LAST_LOGIN = re.compile(r'^\s*UPDATE\s+"auth_user"\s+SET\s+"last_login"\s*=\s*%s\s+WHERE', re.I)
-_WRITE = re.compile(
-    r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?)"
-    r"\s+[\"`]?([\w.]+)",
-    re.IGNORECASE,
-)
-# Set by tests/conftest.py: a test's transaction never commits, so there a change marks the
-# token to be replaced inside it, before the next read (transactional tests keep the real path).
-BUMP_INSIDE_TRANSACTIONS = False
-
 # A longer address is never served from the cache (the API answers it 414).
 MAX_KEPT_ADDRESS = 4096  # api.MAX_URL_LENGTH
 
-_local = threading.local()
 # This process's latest read of the data version: used while the database does not answer.
 _last_known: "Version | None" = None
 
@@ -112,9 +91,6 @@ def _read_row() -> Version | None:
 
 
 def current_version() -> Version:
-    if getattr(_local, "pending", False):  # tests only (BUMP_INSIDE_TRANSACTIONS)
-        _local.pending = False
-        return bump()
     if settings.PUBLIC_CACHE_SHARED:
         copy = call_cache("get", VERSION_KEY)
         if copy is not None:
@@ -145,63 +121,80 @@ def _bump_default() -> None:
         logger.warning("The data version could not be replaced: %s", error)
 
 
-@contextmanager
-def not_a_change():
-    """Writes made inside are caches of what already is (the Matrix as of a past day): they
-    leave the data version alone."""
-    previous = getattr(_local, "quiet", False)
-    _local.quiet = True
-    try:
-        yield
-    finally:
-        _local.quiet = previous
+def changed(using: str = DEFAULT_DB_ALIAS) -> None:
+    """What public pages show has changed: the data version is replaced when the transaction
+    commits (at once outside one), once per transaction however many rows it writes.
 
-
-def _is_watched_write(sql: str) -> bool:
-    match = _WRITE.match(sql)
-    return (
-        bool(match)
-        and not match.group(1).lower().startswith(UNWATCHED_TABLES)
-        and not _LAST_LOGIN.match(sql)
-    )
-
-
-def _changed(db) -> None:
-    if getattr(_local, "quiet", False):
+    Called by the receivers below for every save and delete of a model pages show, and by the
+    write paths that skip signals (``bulk_create``, ``bulk_update``, ``QuerySet.update``)."""
+    if using != DEFAULT_DB_ALIAS:
         return
+    db = connections[using]
     if not db.in_atomic_block:
-        _bump_default()  # autocommit: the statement is already committed
-    elif BUMP_INSIDE_TRANSACTIONS:
-        _local.pending = True
+        _bump_default()
     elif not any(func is _bump_default for _, func, _ in db.run_on_commit):
         # Once per transaction (a rolled-back savepoint takes its callback with it).
         db.on_commit(_bump_default)
 
 
-def watch_writes(execute, sql, params, many, context):
-    """A database execute wrapper (installed on every connection, see apps.py)."""
-    result = execute(sql, params, many, context)
-    if context["connection"].alias == "default" and _is_watched_write(sql):
-        _changed(context["connection"])
-    return result
+# Rows no public page shows: the version itself, the audit log, the import's uploads and lock.
+# An edition's rows are written only in bulk, by publishing it (the edition's own save is the
+# change) or by reconstructing a past day (a copy of what already was: no change at all).
+NOT_SHOWN = (
+    "DataVersion",
+    "AuditEntry",
+    "SpreadsheetUpload",
+    "ImportLock",
+    "EditionRow",
+    "EditionAssignment",
+)
 
 
-def install_watcher(sender, connection, **kwargs) -> None:
-    """``connection_created``: watch this connection's writes."""
-    if watch_writes not in connection.execute_wrappers:
-        connection.execute_wrappers.append(watch_writes)
+def _saved_or_deleted(sender, instance, using, update_fields=None, **kwargs) -> None:
+    if (
+        sender._meta.label == settings.AUTH_USER_MODEL
+        and update_fields
+        and set(update_fields) <= {"last_login"}
+    ):
+        return  # a login: what it writes shows nowhere
+    if sender._meta.label == "recommendations.Edition" and instance.kind == instance.Kind.AS_OF:
+        return  # a reconstruction of a past day (editions.as_of)
+    changed(using)
 
 
-def quiet_while_migrating(sender, **kwargs) -> None:
-    """``pre_migrate``: the version's table may not exist yet; ``post_migrate`` replaces it."""
-    _local.quiet = True
+def _m2m_changed(sender, action, using, **kwargs) -> None:
+    if action.startswith("post_"):
+        changed(using)
+
+
+# Deleted in bulk only, by the status service (which saves the recommendation too): a delete
+# receiver would make Django read every row before deleting it, one query more per batch.
+DELETED_BY_THE_SERVICE = ("MandateAssignment",)
+
+
+def connect_receivers(app_config) -> None:
+    """Every model of ``app_config`` but ``NOT_SHOWN``, and the accounts (an author's name
+    shows on the updates they publish), replace the version when saved or deleted."""
+    from django.contrib.auth import get_user_model
+
+    models = [m for m in app_config.get_models() if m.__name__ not in NOT_SHOWN]
+    for model in [*models, get_user_model()]:
+        uid = f"data-version:{model._meta.label}"
+        post_save.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:save")
+        if model.__name__ not in DELETED_BY_THE_SERVICE:
+            post_delete.connect(_saved_or_deleted, sender=model, dispatch_uid=f"{uid}:delete")
+    for model in models:
+        for m2m in model._meta.local_many_to_many:
+            through = m2m.remote_field.through
+            m2m_changed.connect(
+                _m2m_changed, sender=through, dispatch_uid=f"data-version:{through._meta.label}"
+            )
 
 
 def bump_after_migrate(sender, **kwargs) -> None:
     """``post_migrate`` (after ``migrate`` and ``flush``): a new release may render pages
-    otherwise."""
-    _local.quiet = False
-    if kwargs.get("using", "default") == "default":
+    otherwise, and migrations and flushes write without signals."""
+    if kwargs.get("using", DEFAULT_DB_ALIAS) == DEFAULT_DB_ALIAS:
         _bump_default()
 
 

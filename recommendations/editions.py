@@ -27,7 +27,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from recommendations import audit
-from recommendations.caching import not_a_change
 from recommendations.models import (
     NOT_YET_RECORDED,
     AssemblySession,
@@ -217,12 +216,8 @@ def records_in_effect(end: datetime.datetime, of: QuerySet, field: str = "pk") -
 
 def as_of(day: datetime.date) -> Edition:
     """The records as they stood at the end of ``day`` (a past day), reconstructed from the
-    history once and kept. Keeping it changes nothing a page shows: the data version stays."""
-    with not_a_change():
-        return _as_of(day)
-
-
-def _as_of(day: datetime.date) -> Edition:
+    history once and kept. Keeping it changes nothing a page shows: the data version stays
+    (caching.NOT_SHOWN)."""
     existing = Edition.objects.filter(kind=Edition.Kind.AS_OF, as_of_date=day).first()
     if existing:
         return existing

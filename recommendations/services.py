@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations import caching
 from recommendations.history import mark_public_changes
 from recommendations.models import (
     ChangeSource,
@@ -307,6 +308,7 @@ def recommendation_update_many(
                 snapshots.append(_Snapshot(recommendation, assignments[update.pk]))
         if not written:
             return []
+        caching.changed()  # the writes below send no signal
         Recommendation.objects.bulk_update(
             list(written.values()), sorted(fields | {"updated_at"}), batch_size=500
         )

@@ -10,15 +10,14 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.utils import translation
 
-from recommendations import caching
 from recommendations.models import FocalPoint, MandateAssignment, MandateHolder, Recommendation
 from recommendations.reference import load_reference_data
 from recommendations.roles import FOCAL_POINT, SECRETARIAT
 from recommendations.services import Assignment, recommendation_update
 
-# An anonymous visitor's GET first reads the data version, the key of the public pages' cache
-# (recommendations/caching.py). Query counts of public pages are of a page not yet kept (a page
-# served from the cache takes this one query only: tests/test_caching.py).
+# With the public pages' cache on, an anonymous visitor's GET first reads the data version, its
+# key (recommendations/caching.py; a page served from the cache takes this one query only:
+# tests/test_caching.py). Query counts elsewhere are of the page itself, the cache off.
 DATA_VERSION = 1
 
 
@@ -45,16 +44,16 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def _changes_bump_the_data_version(request, monkeypatch):
-    """A test's transaction is rolled back, never committed, so a change made in it would never
-    replace the data version and the public pages' cache would serve the page from before
-    (recommendations/caching.py). In such tests a change marks the version to be replaced, in
-    the test's transaction, before it is next read; transactional tests commit, and take the
-    real path."""
+def _public_cache_only_where_changes_commit(request, settings):
+    """A test's transaction is rolled back, never committed, so a change made in it never
+    replaces the data version (recommendations/caching.py: on commit) and the public pages'
+    cache would serve the page from before. So the cache is off in such tests, unless marked
+    ``public_cache`` (they change nothing, or test exactly that); transactional tests commit,
+    and keep it on like production."""
     marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        monkeypatch.setattr(caching, "BUMP_INSIDE_TRANSACTIONS", True)
-    monkeypatch.setattr(caching._local, "pending", False, raising=False)
+    transactional = marker and marker.kwargs.get("transaction")
+    if not transactional and not request.node.get_closest_marker("public_cache"):
+        settings.PUBLIC_CACHE_SECONDS = 0
 
 
 def authenticator_code(device) -> str:

@@ -18,12 +18,23 @@ from recommendations.models import (
     DataVersion,
     ImplementationStatus,
     Recommendation,
+    Topic,
 )
 from recommendations.reference import load_reference_data
-from recommendations.services import recommendation_update
+from recommendations.services import Update, recommendation_update, recommendation_update_many
 from tests.conftest import make_user
 
-pytestmark = pytest.mark.django_db
+# The cache is on in every test here (tests/conftest.py). A change is seen only once it commits:
+# tests that make one are transactional, and start from the reference data committed.
+pytestmark = [pytest.mark.django_db, pytest.mark.public_cache]
+COMMITS = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def committed_reference_data(transactional_db):
+    """Transactional tests start from an empty database (pytest-django flushes it)."""
+    load_reference_data()
+
 
 # Every kind of anonymous public page and list (the issue's list): dashboard, Matrix with and
 # without filters, a recommendation, mandate-holders, editions, feeds, API lists, downloads.
@@ -127,8 +138,9 @@ def test_the_per_process_cache_is_bounded_in_bytes():
     assert bounded.size_in_bytes == 0
 
 
+@COMMITS
 def test_an_anonymous_page_knows_the_demo_banner_without_a_query_once_per_version(
-    django_assert_num_queries,
+    committed_reference_data, django_assert_num_queries
 ):
     from recommendations.demo import demo_seed
 
@@ -142,7 +154,8 @@ def test_an_anonymous_page_knows_the_demo_banner_without_a_query_once_per_versio
     assert "Demonstration data, not official." in client.get("/no-such-page/").content.decode()
 
 
-def test_a_change_is_visible_on_the_very_next_request():
+@COMMITS
+def test_a_change_is_visible_on_the_very_next_request(committed_reference_data):
     client = Client()
     assert "In progress" not in client.get("/recommendations/R14/").content.decode()
     before = token()
@@ -155,7 +168,8 @@ def test_a_change_is_visible_on_the_very_next_request():
     assert "Showing 1 of 384" in matrix.content.decode()
 
 
-def test_writes_that_change_nothing_shown_leave_the_version(dora):
+@COMMITS
+def test_writes_that_change_nothing_shown_leave_the_version(committed_reference_data, dora):
     before = token()
     Client().post("/accounts/login/", {"username": "dora", "password": "wrong"})  # axes row
     logged_in = Client()
@@ -163,20 +177,32 @@ def test_writes_that_change_nothing_shown_leave_the_version(dora):
     assert token() == before
 
 
-def test_a_bulk_write_that_skips_signals_still_replaces_the_version():
+@COMMITS
+def test_the_status_services_bulk_path_replaces_the_version(committed_reference_data):
+    """It writes with bulk_update and bulk_create, which send no signal."""
     before = token()
-    Recommendation.objects.filter(number__lte=3).update(public_remarks="bulk")
+    changed = recommendation_update_many(
+        [
+            Update(pk, {"public_remarks": "bulk"}, "test")
+            for pk in Recommendation.objects.filter(number__lte=3).values_list("pk", flat=True)
+        ],
+        user=None,
+        source=ChangeSource.IMPORT,
+    )
+    assert len(changed) == 3
     assert token() != before
 
 
-def test_a_reconstruction_as_of_a_day_is_not_a_change():
+@COMMITS
+def test_a_reconstruction_as_of_a_day_is_not_a_change(committed_reference_data):
     before = token()
     edition = as_of(datetime.date.today() - datetime.timedelta(days=1))
     assert edition.pk
     assert token() == before
 
 
-def test_publishing_an_edition_is_a_change(secretariat_user):
+@COMMITS
+def test_publishing_an_edition_is_a_change(committed_reference_data, secretariat_user):
     client = Client()
     assert "asp24" not in client.get("/editions/").content.decode()
     publish_edition(title="Matrix as of ASP24", user=secretariat_user, slug="asp24")
@@ -226,8 +252,9 @@ def redis_cache(settings):
 
 
 @pytest.mark.parametrize("path", ["/", "/matrix/?cluster=I", "/api/v1/recommendations/R14/"])
+@COMMITS
 def test_with_redis_a_kept_page_takes_no_query_and_a_change_shows_at_once(
-    redis_cache, path, django_assert_num_queries
+    committed_reference_data, redis_cache, path, django_assert_num_queries
 ):
     client = Client()
     assert client.get(path)["X-Cache"] == "miss"
@@ -278,7 +305,8 @@ def test_an_etag_that_matches_gets_304_with_one_query(django_assert_num_queries)
     assert again["ETag"] == first["ETag"]
 
 
-def test_if_modified_since_gets_304_until_the_data_changes():
+@COMMITS
+def test_if_modified_since_gets_304_until_the_data_changes(committed_reference_data):
     client = Client()
     first = client.get("/")
     modified = first["Last-Modified"]
@@ -289,7 +317,8 @@ def test_if_modified_since_gets_304_until_the_data_changes():
     assert changed.status_code == 200
 
 
-def test_an_old_etag_gets_the_new_page_after_a_change():
+@COMMITS
+def test_an_old_etag_gets_the_new_page_after_a_change(committed_reference_data):
     client = Client()
     first = client.get("/recommendations/R14/")
     set_implementation(14, "in_progress")
@@ -435,41 +464,13 @@ def test_the_language_switcher_needs_no_csrf_token():
     assert offsite["Location"] == "/"
 
 
-@pytest.mark.parametrize(
-    ("sql", "watched"),
-    [
-        ('INSERT INTO "recommendations_recommendation" ("number") VALUES (%s)', True),
-        ('UPDATE "recommendations_recommendation" SET "text" = %s', True),
-        ('DELETE FROM "recommendations_editionrow" WHERE "id" = %s', True),
-        ('INSERT OR IGNORE INTO "recommendations_topic" ("slug") VALUES (%s)', True),
-        ('TRUNCATE "recommendations_recommendation", "auth_user";', True),
-        ('  update "auth_user" SET "first_name" = %s', True),
-        ('UPDATE "auth_user" SET "last_login" = %s WHERE "auth_user"."id" = %s', False),
-        ('SELECT "id" FROM "recommendations_recommendation" WHERE "text" = \'UPDATE x\'', False),
-        ('UPDATE "django_session" SET "session_data" = %s', False),
-        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
-        ('UPDATE "recommendations_dataversion" SET "token" = %s', False),
-        ("SAVEPOINT s1", False),
-    ],
-)
-def test_the_watcher_tells_writes_from_reads(sql, watched):
-    assert caching._is_watched_write(sql) is watched
-
-
 #
 # The real path: changes committed (or rolled back) by transactions
 #
 
 
-@pytest.fixture
-def committed_reference_data(transactional_db):
-    """Transactional tests start from an empty database (pytest-django flushes it)."""
-    load_reference_data()
-
-
-@pytest.mark.django_db(transaction=True)
+@COMMITS
 def test_a_committed_change_replaces_the_version_once_when_it_commits(committed_reference_data):
-    assert caching.BUMP_INSIDE_TRANSACTIONS is False
     client = Client()
     client.get("/recommendations/R14/")
     before = token()
@@ -484,7 +485,7 @@ def test_a_committed_change_replaces_the_version_once_when_it_commits(committed_
     assert "In progress" in response.content.decode()
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITS
 def test_a_rolled_back_change_leaves_the_version(committed_reference_data):
     client = Client()
     client.get("/")
@@ -504,7 +505,7 @@ def test_a_rolled_back_change_leaves_the_version(committed_reference_data):
     assert client.get("/")["X-Cache"] == "hit"
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITS
 def test_a_change_in_a_savepoint_rolled_back_is_not_counted_but_a_later_one_is(
     committed_reference_data,
 ):
@@ -527,14 +528,16 @@ def test_a_change_in_a_savepoint_rolled_back_is_not_counted_but_a_later_one_is(
     assert token() != before
 
 
-@pytest.mark.django_db(transaction=True)
-def test_an_autocommit_write_replaces_the_version_at_once(committed_reference_data):
+@COMMITS
+def test_a_save_outside_a_transaction_replaces_the_version_at_once(committed_reference_data):
     before = token()
-    Recommendation.objects.filter(number=1).update(public_remarks="autocommit")
+    topic = Topic.objects.first()
+    topic.name = "Renamed"
+    topic.save()
     assert token() != before
 
 
-@pytest.mark.django_db(transaction=True)
+@COMMITS
 def test_a_lost_version_row_is_made_again(committed_reference_data):
     DataVersion.objects.all().delete()
     response = Client().get("/")

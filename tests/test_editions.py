@@ -440,6 +440,7 @@ def test_the_open_data_page_documents_every_public_column(published):
     assert "positively_assessed" in text
 
 
+@pytest.mark.public_cache  # the demo banner's answer, known for the data version
 def test_edition_and_comparison_pages_take_a_fixed_number_of_queries(
     two_editions, django_assert_num_queries
 ):
@@ -460,6 +461,7 @@ def test_edition_and_comparison_pages_take_a_fixed_number_of_queries(
         client.get("/compare/?from=first&to=second&mandate_holder=otp")
 
 
+@pytest.mark.public_cache  # the demo banner's answer, known for the data version
 def test_the_matrix_as_of_a_day_takes_a_fixed_number_of_queries(
     scripted_history, django_assert_num_queries
 ):
