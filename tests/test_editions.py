@@ -30,7 +30,12 @@ from recommendations.models import (
     Topic,
 )
 from recommendations.resources import RecommendationResource
-from recommendations.services import Assignment, recommendation_update
+from recommendations.services import (
+    Assignment,
+    Update,
+    recommendation_update,
+    recommendation_update_many,
+)
 from tests.conftest import DATA_VERSION, assign
 from tests.matrix_files import apply_file
 from tests.test_import import csv_bytes
@@ -277,6 +282,27 @@ def test_a_reconstruction_is_made_once_and_kept(scripted_history):
     first = editions.as_of(day2)
     assert editions.as_of(day2).pk == first.pk
     assert Edition.objects.filter(kind=Edition.Kind.AS_OF).count() == 1
+
+
+def test_a_change_dated_in_the_past_makes_the_kept_reconstructions_from_that_day_again(
+    scripted_history,
+):
+    """An imported Matrix says when a status took effect: the days after that date no longer
+    stand as they were kept."""
+    day1, day2, day3 = scripted_history
+    earlier = editions.as_of(day1 - datetime.timedelta(days=2))
+    assert statuses(day2)[0] == {14: "in_progress", 15: "not_started"}  # kept
+    r15 = Recommendation.objects.get(number=15)
+    recommendation_update_many(
+        [Update(r15.pk, {"implementation_status": implementation("implemented")}, "ASP23 Matrix",
+                since={"implementation_status": day1})],
+        user=None,
+        source=ChangeSource.IMPORT,
+    )  # fmt: skip
+    assert statuses(day2)[0] == {14: "in_progress", 15: "implemented"}
+    assert statuses(day3)[0] == {14: "implemented", 15: "implemented"}
+    assert statuses(day1)[0] == {14: "not_started", 15: "implemented"}
+    assert Edition.objects.filter(pk=earlier.pk).exists()  # before that date: still right
 
 
 #
