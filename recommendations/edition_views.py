@@ -20,20 +20,19 @@ from recommendations.editions import RowSource, compare, published_edition, sour
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import file_name_part
 from recommendations.filters import NONE, RecommendationFilterSet, Vocabulary
+from recommendations.listing import (
+    EXPORT_LABELS,
+    active_filters,
+    describe_filters,
+    download_links,
+    download_response,
+    filtered_export,
+    page_from,
+    query_with,
+)
 from recommendations.models import NOT_YET_RECORDED, Edition
 from recommendations.opendata import data_dictionary, licence
-from recommendations.views import (
-    EXPORT_LABELS,
-    _active_filters,
-    _describe,
-    _download,
-    _downloads,
-    _filtered_export,
-    _page,
-    _query,
-    dashboard_page,
-    matrix_page,
-)
+from recommendations.views import dashboard_page, matrix_page
 
 
 @require_safe
@@ -43,7 +42,7 @@ def edition_list(request):
     for index, edition in enumerate(editions):
         previous = editions[index + 1] if index + 1 < len(editions) else None
         edition.previous = previous
-        edition.downloads = _downloads("recommendations:edition_export", [edition.slug])
+        edition.downloads = download_links("recommendations:edition_export", [edition.slug])
     return render(request, "recommendations/edition_list.html", {"editions": editions})
 
 
@@ -84,14 +83,14 @@ def edition_export(request, slug: str, extension: str):
     edition = published_edition(slug)
     source = RowSource(edition=edition)
     filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
-    export = _filtered_export(
+    export = filtered_export(
         request,
         filterset,
         source,
         name=f"edition-{edition.slug}",
         about=file_name_part(filterset),
     )
-    return _download(export, extension)
+    return download_response(export, extension)
 
 
 def citation(request, edition: Edition) -> str:
@@ -205,12 +204,12 @@ def compare_view(request):
         "editions": editions,
         "filterset": filterset,
         "warnings": warnings,
-        "active_filters": _active_filters(filterset, filterset.data),
+        "active_filters": active_filters(filterset, filterset.data),
     }
     if result is not None:
         vocabulary = filterset.vocabulary
         query = request.GET.urlencode()
-        updates = _page(
+        updates = page_from(
             Paginator(result.updates, UPDATES_PER_PAGE), request.GET.get("page"), warnings
         )
         context.update(
@@ -219,11 +218,11 @@ def compare_view(request):
                 "changed": _changed_rows(result, vocabulary),
                 "updates": updates.object_list,
                 "page": updates,
-                "previous_url": _query(request.GET, page=updates.previous_page_number())
+                "previous_url": query_with(request.GET, page=updates.previous_page_number())
                 + "#updates-heading"
                 if updates.has_previous()
                 else "",
-                "next_url": _query(request.GET, page=updates.next_page_number())
+                "next_url": query_with(request.GET, page=updates.next_page_number())
                 + "#updates-heading"
                 if updates.has_next()
                 else "",
@@ -244,7 +243,7 @@ def compare_export(request, extension: str):
     if result is None:
         raise Http404(gettext("Say what to compare: ?from=<edition, date or live>&to=..."))
     changed = _changed_rows(result, filterset.vocabulary)
-    filters = _describe(_active_filters(filterset, filterset.data))
+    filters = describe_filters(active_filters(filterset, filterset.data))
     name = f"ier-comparison-{before.key}-{after.key}"
     if extension == "json":
         body = json.dumps(

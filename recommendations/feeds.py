@@ -36,6 +36,7 @@ from django.views.decorators.http import require_safe
 from recommendations.converters import Code, canonical_redirect
 from recommendations.filters import OWNER_ROLES, RecommendationFilterSet
 from recommendations.history import PublicChange, public_changes
+from recommendations.listing import active_filters, describe_filters
 from recommendations.models import (
     NUMBER_MAX,
     MandateAssignment,
@@ -43,7 +44,6 @@ from recommendations.models import (
     ProgressUpdate,
     Recommendation,
 )
-from recommendations.views import _active_filters, _describe
 
 MAX_ENTRIES = 50
 TITLE_CHARACTERS = 200
@@ -204,7 +204,7 @@ class MandateHolderFeed(ChangesFeed):
 class MatrixFeed(ChangesFeed):
     def scope(self, request) -> Scope:
         filterset = RecommendationFilterSet(request.GET)
-        filters = _describe(_active_filters(filterset, filterset.data))
+        filters = describe_filters(active_filters(filterset, filterset.data))
         # The query that matters to the feed: the filters in force, without what was ignored,
         # the sort order or the page.
         params = QueryDict(mutable=True)

@@ -27,6 +27,7 @@ from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
 from recommendations.filters import OWNER_ROLES, Vocabulary, with_vocabulary
 from recommendations.forms import ProgressUpdateForm, ReviewForm
+from recommendations.listing import EXPORT_LABELS, download_links, download_response
 from recommendations.models import (
     MandateAssignment,
     MandateHolder,
@@ -34,7 +35,6 @@ from recommendations.models import (
     Recommendation,
 )
 from recommendations.roles import is_focal_point, is_reviewer
-from recommendations.views import EXPORT_LABELS, _download, _downloads
 
 State = ProgressUpdate.State
 
@@ -99,7 +99,7 @@ def my_recommendations(request):
                 "due_since": due_since,
                 "session": session,
                 "in_progress": in_progress,
-                "downloads": _downloads("recommendations:my_export", []),
+                "downloads": download_links("recommendations:my_export", []),
                 "as_of": timezone.now(),
             },
         )
@@ -119,7 +119,7 @@ def my_export(request, extension: str):
         name="my-recommendations",
         internal=True,
     )
-    return _download(export, extension)
+    return download_response(export, extension)
 
 
 @login_required

@@ -12,11 +12,10 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -24,7 +23,6 @@ from django.views.decorators.http import require_safe
 from recommendations.charts import mandate_holder_charts, progress_charts, trend_charts
 from recommendations.converters import Code, canonical_redirect
 from recommendations.editions import RowSource, source_for_day
-from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export, file_name_part
 from recommendations.filters import (
     NONE,
@@ -35,6 +33,17 @@ from recommendations.filters import (
     with_vocabulary,
 )
 from recommendations.history import public_timeline
+from recommendations.listing import (
+    DEFAULT_PER_PAGE,
+    PER_PAGE_CHOICES,
+    active_filters,
+    download_links,
+    download_response,
+    filtered_export,
+    page_from,
+    per_page_from,
+    query_with,
+)
 from recommendations.models import (
     NUMBER_MAX,
     NUMBER_MIN,
@@ -47,15 +56,6 @@ from recommendations.models import (
 )
 from recommendations.roles import sees_internal_fields
 
-PER_PAGE_CHOICES = (25, 50, 100, 400)
-# Download links, in the order the pages offer them.
-EXPORT_LABELS = [
-    ("xlsx", _("Excel (XLSX)")),
-    ("ods", _("OpenDocument (ODS)")),
-    ("csv", _("CSV")),
-    ("json", _("JSON")),
-]
-DEFAULT_PER_PAGE = 100
 # Entries of a recommendation's history on a page (and in an API page of it by default).
 TIMELINE_PER_PAGE = 20
 
@@ -79,120 +79,13 @@ class Column:
     aria_sort: str = ""
 
 
-@dataclass
-class ActiveFilter:
-    label: str
-    value: str
-    remove_url: str
-
-
-def _query(params: QueryDict, **changes) -> str:
-    """``params`` with ``changes`` applied (None removes a key), as ``?...`` for a link."""
-    params = params.copy()
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params.setlist(key, value if isinstance(value, list) else [value])
-    encoded = params.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
-def _per_page(raw: str | None, warnings: list[str]) -> int:
-    if raw is None or raw == "":
-        return DEFAULT_PER_PAGE
-    if raw.isdigit() and int(raw) in PER_PAGE_CHOICES:
-        return int(raw)
-    warnings.append(
-        gettext("Rows per page: “%(value)s” is not offered; showing %(default)s.")
-        % {"value": raw[:20], "default": DEFAULT_PER_PAGE}
-    )
-    return DEFAULT_PER_PAGE
-
-
-def _page(paginator: Paginator, raw: str | None, warnings: list[str]):
-    if raw is None or raw == "":
-        return paginator.page(1)
-    number = int(raw) if raw.isdigit() else None
-    if number is None or number < 1:
-        warnings.append(gettext("Page “%(value)s” is not a page number.") % {"value": raw[:20]})
-        return paginator.page(1)
-    if number > paginator.num_pages:
-        warnings.append(
-            gettext("There is no page %(number)s; showing the last page, %(last)s.")
-            % {"number": raw[:20], "last": paginator.num_pages}
-        )
-        return paginator.page(paginator.num_pages)
-    return paginator.page(number)
-
-
-def _active_filters(filterset, params: QueryDict) -> list[ActiveFilter]:
-    """Each value in force, with the link that removes it."""
-    active = []
-    for name, values in filterset.active.items():
-        labels = {option.value: option.label for option in filterset.options[name]}
-        for value in values:
-            remaining = [v for v in values if v != value]
-            active.append(
-                ActiveFilter(
-                    str(filterset.filters[name].label),
-                    labels[value],
-                    _query(params, **{name: remaining or None, "page": None}),
-                )
-            )
-    for name in ("q", "changed_since"):
-        value = filterset.form.cleaned_data.get(name)
-        if value:
-            active.append(
-                ActiveFilter(
-                    str(filterset.filters[name].label),
-                    str(value),
-                    _query(params, **{name: None, "page": None}),
-                )
-            )
-    return active
-
-
-def _download(export: Export, extension: str) -> HttpResponse:
-    response = HttpResponse(export.render(extension), content_type=EXPORT_FORMATS[extension])
-    response["Content-Disposition"] = f'attachment; filename="{export.filename(extension)}"'
-    if export.internal:  # internal columns: never kept by a shared cache
-        patch_cache_control(response, private=True, no_store=True)
-    return response
-
-
-def _downloads(url_name: str, args: list, query: str = "") -> list[tuple[str, str]]:
-    """(label, URL) of each download format."""
-    return [
-        (str(label), reverse(url_name, args=[*args, extension]) + query)
-        for extension, label in EXPORT_LABELS
-    ]
-
-
-def _describe(filters: list[ActiveFilter]) -> list[str]:
-    return [gettext("%(label)s: %(value)s") % {"label": f.label, "value": f.value} for f in filters]
-
-
-def _filtered_export(request, filterset, source: RowSource | None = None, **naming) -> Export:
-    """Every row ``filterset`` gives, for a download (``naming``: Export's name and about).
-
-    Editions and reconstructions hold public fields only."""
-    source = source or RowSource()
-    return Export(
-        with_vocabulary(filterset.qs, filterset.vocabulary, topics=True),
-        filters=_describe(_active_filters(filterset, filterset.data)),
-        internal=source.is_live and sees_internal_fields(request.user),
-        as_of=source.moment,
-        **naming,
-    )
-
-
 @require_safe
 def matrix_export(request, extension: str):
     """The Matrix as filtered and sorted on the page, every row (not only one page)."""
     source = source_for_day(request.GET.get("as_of"))
     filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
-    return _download(
-        _filtered_export(request, filterset, source, about=file_name_part(filterset)), extension
+    return download_response(
+        filtered_export(request, filterset, source, about=file_name_part(filterset)), extension
     )
 
 
@@ -213,7 +106,7 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
     filterset = RecommendationFilterSet(request.GET, queryset=source.rows())
     total = filterset.count_facets()
     warnings = source.warnings + filterset.warnings
-    per_page = _per_page(request.GET.get("per_page"), warnings)
+    per_page = per_page_from(request.GET.get("per_page"), warnings)
     # The query string the page's links build on: without what was ignored, so a bad value
     # is reported once and not carried from page to page.
     params = filterset.data.copy()
@@ -225,7 +118,7 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
         params.pop("as_of", None)
     paginator = Paginator(filterset.qs, per_page)
     paginator.count = total  # known from the facet query: saves a COUNT
-    page = _page(paginator, request.GET.get("page"), warnings)
+    page = page_from(paginator, request.GET.get("page"), warnings)
 
     sort = filterset.current_sort
     columns = []
@@ -233,13 +126,13 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
         column = Column(str(heading))
         if key:
             ascending = sort == key
-            column.url = _query(params, sort=f"-{key}" if ascending else key, page=None)
+            column.url = query_with(params, sort=f"-{key}" if ascending else key, page=None)
             if sort.lstrip("-") == key:
                 column.aria_sort = "descending" if sort.startswith("-") else "ascending"
         columns.append(column)
 
-    active = _active_filters(filterset, params)
-    download_query = _query(params, page=None, per_page=None).rstrip("?")
+    active = active_filters(filterset, params)
+    download_query = query_with(params, page=None, per_page=None).rstrip("?")
 
     facets = [
         (name, filterset.filters[name].label, filterset.options[name], name in filterset.active)
@@ -262,7 +155,7 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
         {
             "source": source,
             "base": base,
-            "clear_query": _query(QueryDict(), **source.params).rstrip("?"),
+            "clear_query": query_with(QueryDict(), **source.params).rstrip("?"),
             "filterset": filterset,
             "facets": facets,
             "page": page,
@@ -273,16 +166,16 @@ def matrix_page(request, source: RowSource, *, base: str, downloads, context=Non
             "columns": columns,
             "active_filters": active,
             "keep_for_filters": keep_for_filters,
-            "downloads": _downloads(url_name, args, download_query),
+            "downloads": download_links(url_name, args, download_query),
             "keep_for_per_page": keep_for_per_page,
             "sort": sort,
             "sort_label": SORTS[sort.lstrip("-")][0],
             "per_page": paginator.per_page,
             "per_page_choices": PER_PAGE_CHOICES,
-            "previous_url": _query(params, page=page.previous_page_number())
+            "previous_url": query_with(params, page=page.previous_page_number())
             if page.has_previous()
             else "",
-            "next_url": _query(params, page=page.next_page_number()) if page.has_next() else "",
+            "next_url": query_with(params, page=page.next_page_number()) if page.has_next() else "",
             "as_of": source.moment,
             **(context or {}),
         },
@@ -307,7 +200,7 @@ def recommendation_detail(request, code: Code):
     )
     assignments = list(recommendation.assignments.all())
     warnings: list[str] = []
-    timeline = _page(
+    timeline = page_from(
         Paginator(public_timeline(recommendation), TIMELINE_PER_PAGE),
         request.GET.get("page"),
         warnings,
@@ -324,14 +217,14 @@ def recommendation_detail(request, code: Code):
             "page": timeline,
             "timeline_start": timeline.paginator.count - timeline.start_index() + 1,
             "warnings": warnings,
-            "previous_url": _query(params, page=timeline.previous_page_number())
+            "previous_url": query_with(params, page=timeline.previous_page_number())
             + "#timeline-heading"
             if timeline.has_previous()
             else "",
-            "next_url": _query(params, page=timeline.next_page_number()) + "#timeline-heading"
+            "next_url": query_with(params, page=timeline.next_page_number()) + "#timeline-heading"
             if timeline.has_next()
             else "",
-            "downloads": _downloads("recommendations:detail_export", [recommendation.code]),
+            "downloads": download_links("recommendations:detail_export", [recommendation.code]),
             "previous_code": f"R{number - 1}" if number > NUMBER_MIN else "",
             "next_code": f"R{number + 1}" if number < NUMBER_MAX else "",
             "as_of": timezone.now(),
@@ -385,7 +278,7 @@ def dashboard_page(request, source: RowSource, *, base: str = "", context=None):
             "grand_total": NUMBER_MAX,
             "none": NONE,
             "matrix_base": base or reverse("recommendations:matrix"),
-            "matrix_query": _query(QueryDict(), **source.params).rstrip("?"),
+            "matrix_query": query_with(QueryDict(), **source.params).rstrip("?"),
             **(context or {}),
         },
     )
@@ -451,8 +344,8 @@ def mandate_holder_detail(request, slug: str):
             "procedural": procedural,
             "children": holder.children.all(),
             "topics": holder.overseen_topics.all(),
-            "matrix_query": _query(QueryDict(), mandate_holder=slug),
-            "downloads": _downloads("recommendations:mandate_holder_export", [slug]),
+            "matrix_query": query_with(QueryDict(), mandate_holder=slug),
+            "downloads": download_links("recommendations:mandate_holder_export", [slug]),
             "as_of": timezone.now(),
         },
     )
@@ -470,12 +363,12 @@ def recommendation_export(request, code: Code, extension: str):
         name=code,
         internal=sees_internal_fields(request.user),
     )
-    return _download(export, extension)
+    return download_response(export, extension)
 
 
 @require_safe
 def mandate_holder_export(request, slug: str, extension: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     filterset = RecommendationFilterSet({"mandate_holder": [slug]})
-    export = _filtered_export(request, filterset, name=f"mandate-holder-{holder.slug}")
-    return _download(export, extension)
+    export = filtered_export(request, filterset, name=f"mandate-holder-{holder.slug}")
+    return download_response(export, extension)
