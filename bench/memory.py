@@ -13,6 +13,10 @@ pages in its memory, so the first round of URLs fills it) and without it
 
     .venv/bin/python bench/memory.py
     .venv/bin/python bench/memory.py --requests 20000 --only uncached
+    .venv/bin/python bench/memory.py --only junk    # 1,500 addresses with junk parameters
+
+Then the junk run: the cached worker after the 60 URLs, and after 1,500 more that each add a
+parameter no page reads. Target: less than 10 MiB more (they share the pages' cache entries).
 """
 
 import argparse
@@ -135,10 +139,34 @@ def run(name: str, url: str, requests: int, **env: str) -> list[tuple[int, int]]
     return readings
 
 
+JUNK = 1500
+
+
+def junk(url: str, **env: str) -> tuple[int, int]:
+    """The worker's VmRSS (KiB) after the 60 URLs, then after JUNK more that add a parameter no
+    page reads (``?x<n>=<n>``, as a crawler or a probe sends): they share the pages' entries."""
+    with prodserver.Server(url, workers=1, **env) as server:
+        (worker,) = server.workers()
+        for _round in range(2):
+            for path in URLS:
+                assert prodserver.get(server.base + path, timeout=60)[0] == 200, path
+        before = prodserver.rss_kib(worker)
+        statuses: dict[int, int] = {}
+        for number in range(JUNK):
+            path = URLS[number % len(URLS)]
+            separator = "&" if "?" in path else "?"
+            status = prodserver.get(f"{server.base}{path}{separator}x{number}={number}")[0]
+            statuses[status] = statuses.get(status, 0) + 1
+        after = prodserver.rss_kib(worker)
+        assert server.workers() == [worker], "the worker was restarted: the figures are void"
+        prodserver.say(f"junk: {JUNK:,} addresses, statuses {dict(sorted(statuses.items()))}")
+    return before, after
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=10_000)
-    parser.add_argument("--only", choices=["cached", "uncached"], action="append")
+    parser.add_argument("--only", choices=["cached", "uncached", "junk"], action="append")
     parser.add_argument("--database-url", default=prodserver.DEFAULT_URL)
     args = parser.parse_args()
 
@@ -152,11 +180,21 @@ def main() -> None:
     results = {}
     # The API's throttle would answer 429 after 1,000 requests an hour from one address.
     common = {"API_ANON_RATE": "1000000/hour"}
-    for name in args.only or list(configurations):
+    for name in [n for n in args.only or list(configurations) if n != "junk"]:
         prodserver.say(f"{name}: {args.requests:,} requests ...")
         results[name] = run(name, url, args.requests, **configurations[name], **common)
 
     failed = False
+    if not args.only or "junk" in args.only:
+        before, after = junk(url, **common)
+        added = (after - before) / 1024
+        prodserver.say(
+            f"junk: the cached worker {before / 1024:.1f} MiB after the 60 URLs (twice),"
+            f" {after / 1024:.1f} MiB after {JUNK:,} junk addresses: {added:+.1f} MiB"
+        )
+        if added >= 10:
+            failed = True
+            prodserver.say(f"TARGET MISSED: {JUNK:,} junk addresses added {added:.1f} MiB")
     for name, readings in results.items():
         prodserver.say()
         prodserver.say(f"{name}: the worker's resident memory (VmRSS)")
@@ -171,7 +209,10 @@ def main() -> None:
             prodserver.say(f"TARGET MISSED: {name}: {growth:+.1%} after {readings[-1][0]:,}")
     prodserver.say()
     if not failed:
-        prodserver.say("Target met: within 20% of the size after the first 1,000 requests.")
+        prodserver.say(
+            "Targets met: within 20% of the size after the first 1,000 requests;"
+            f" {JUNK:,} junk addresses add less than 10 MiB."
+        )
 
 
 if __name__ == "__main__":

@@ -189,9 +189,10 @@ CACHES = {
         },
     }
 }
-# Anonymous visitors' pages are kept in that cache, keyed by the full URL, the language and
-# the data version that every change replaces (recommendations/caching.py); at most this many
-# seconds even if nothing changes (0: off), and only pages up to this size.
+# Anonymous visitors' pages are kept in that cache, keyed by the page (its path and the
+# parameters pages read: caching.canonical_query), the language and the data version that
+# every change replaces (recommendations/caching.py); at most this many seconds even if
+# nothing changes (0: off), and only pages up to this size.
 PUBLIC_CACHE_SECONDS = envint("PUBLIC_CACHE_SECONDS", "300")
 PUBLIC_CACHE_MAX_BYTES = envint("PUBLIC_CACHE_MAX_BYTES", str(2 * 2**20))
 # Shared by every process (Redis): the data version is then read from the cache too, and a

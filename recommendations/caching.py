@@ -9,8 +9,9 @@ data changes.
   no signal (the status service's bulk path). ``migrate`` and ``flush`` replace it too, so
   that a new release never serves pages an old one rendered.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
-  anonymous visitor) is looked up by the full URL (scheme, host, path and query string), the
-  language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
+  anonymous visitor) is looked up by its page (scheme, host, path and the canonical query
+  string: only parameters some page reads, sorted, empty ones and ``page=1`` left out, so that
+  junk parameters share one entry: ``canonical_query``), the language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
   server shares it; it then holds a copy of the version too, and a kept page needs no database
   query; otherwise each process's memory, bounded in bytes: ``iertracker.cache``). ``X-Cache:
   hit`` or ``miss`` says which. A response is kept only if it is a 200 that sets no cookie, is
@@ -27,6 +28,7 @@ data changes.
 even if nothing changes: some pages say what today is (an update is due, "as of" a date).
 """
 
+import functools
 import hashlib
 import logging
 import secrets
@@ -40,7 +42,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date
+from django.utils.http import http_date, urlencode
 
 logger = logging.getLogger(__name__)
 
@@ -203,8 +205,46 @@ def bump_after_migrate(sender, **kwargs) -> None:
 #
 
 
-def _key(request, version: Version, language: str) -> str:
-    url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
+# The query parameters a public page reads, besides the Matrix's filters: paging, what is
+# shown (as of a day, the two sides of a comparison), the API's page size and format, the log-in
+# page's next address, the API schema's language.
+READ_BY_PAGES = frozenset(
+    {"page", "per_page", "page_size", "as_of", "from", "to", "format", "next", "lang"}
+)
+
+
+@functools.cache
+def public_parameters() -> frozenset[str]:
+    """Every query parameter some public page reads: the FilterSet's (the Matrix, its
+    downloads, feeds and the API filter with it) and ``READ_BY_PAGES``."""
+    from recommendations.filters import RecommendationFilterSet
+
+    return frozenset(RecommendationFilterSet.base_filters) | READ_BY_PAGES
+
+
+def canonical_query(request) -> tuple[str, bool]:
+    """The query string as the page reads it, and whether the request gave nothing else.
+
+    Parameters no page reads are left out (a tracking tag, junk), and so are empty values (the
+    Matrix's form sends every field) and ``page=1``; the others are sorted by name, each
+    name's values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and ``?a=1&b=2&utm=x``
+    name the same page."""
+    known = public_parameters()
+    kept, pure = [], True
+    for name, values in request.GET.lists():
+        if name not in known:
+            pure = False
+            continue
+        kept.extend(
+            (name, value) for value in values if value and not (name == "page" and value == "1")
+        )
+    kept.sort(key=lambda pair: pair[0])
+    return urlencode(kept), pure
+
+
+def _key(request, version: Version, language: str, query: str) -> str:
+    page = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
+    url = hashlib.sha256(page.encode()).hexdigest()
     return f"page:{version.token}:{language}:{url}"
 
 
@@ -262,7 +302,8 @@ class PublicPageCacheMiddleware:
             version, fresh = _last_known, False
         if fresh:
             request.data_version = version  # what else the page knows by it (the demo banner)
-        key = _key(request, version, translation.get_language_from_request(request))
+        query, pure = canonical_query(request)
+        key = _key(request, version, translation.get_language_from_request(request), query)
         kept = call_cache("get", key)
         if kept is not None:
             status, headers, content = kept
@@ -274,6 +315,11 @@ class PublicPageCacheMiddleware:
             return response
 
         response = self.get_response(request)
+        if not pure:
+            # Rendered for parameters no page reads, it may repeat them in its links: served,
+            # never kept (the same page without them is kept, and then serves them too).
+            response.headers["X-Cache"] = "miss"
+            return response
         if not fresh or not _keepable(request, response):
             return response
         etag = f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'

@@ -2,7 +2,9 @@
 and that a change is visible on the very next request."""
 
 import datetime
+from html.parser import HTMLParser
 from unittest import mock
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -112,6 +114,98 @@ def test_the_key_holds_the_query_string_the_language_and_the_host():
     client.cookies["django_language"] = "fr"
     assert "Recommandation" in client.get("/matrix/").content.decode()
     assert client.get("/matrix/", HTTP_HOST="localhost")["X-Cache"] == "miss"
+
+
+def test_parameters_no_page_reads_share_the_pages_entry():
+    client = Client()
+    assert client.get("/matrix/?cluster=I&sort=-number")["X-Cache"] == "miss"
+    for same in [
+        "/matrix/?sort=-number&cluster=I",  # another order
+        "/matrix/?q=&cluster=I&changed_since=&sort=-number&page=1",  # the form's empty fields
+        "/matrix/?cluster=I&sort=-number&utm_source=newsletter",  # a tracking tag
+        "/matrix/?cluster=I&sort=-number&x1=1&x2=2",  # junk
+        "/matrix/?cluster=I&sort=-number&Cluster=II",  # a name no page reads
+    ]:
+        response = client.get(same)
+        assert (response.status_code, response["X-Cache"]) == (200, "hit"), same
+    for other in ["/matrix/?cluster=I&sort=number", "/matrix/?cluster=I&sort=-number&page=2"]:
+        assert client.get(other)["X-Cache"] == "miss", other
+
+
+def test_a_page_rendered_for_junk_parameters_is_never_kept():
+    """Its links may repeat them: the same page without them is kept, and serves them next."""
+    client = Client()
+    first = client.get("/matrix/?cluster=II&per_page=25&junk=1")
+    assert (first.status_code, first["X-Cache"]) == (200, "miss")
+    assert client.get("/matrix/?cluster=II&per_page=25&junk=1")["X-Cache"] == "miss"
+    clean = client.get("/matrix/?cluster=II&per_page=25")
+    assert clean["X-Cache"] == "miss"
+    assert "junk" not in clean.content.decode()
+    again = client.get("/matrix/?cluster=II&per_page=25&junk=2")
+    assert again["X-Cache"] == "hit"
+    assert again.content == clean.content
+
+
+def test_many_junk_addresses_add_nothing_to_the_cache():
+    from django.core.cache import cache
+
+    client = Client()
+    client.get("/matrix/")
+    before = cache.size_in_bytes
+    for number in range(300):
+        assert client.get(f"/matrix/?x{number}={number}")["X-Cache"] == "hit"
+    assert cache.size_in_bytes == before
+
+
+def test_the_log_in_page_still_reads_where_to_go_next():
+    page = Client().get("/accounts/login/?next=/reporting/").content.decode()
+    assert 'value="/reporting/"' in page
+
+
+class _Parameters(HTMLParser):
+    """The names of the query parameters in a page's links and GET forms."""
+
+    def __init__(self):
+        super().__init__()
+        self.names: set[str] = set()
+        self._get_form = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and "?" in (attrs.get("href") or ""):
+            href = attrs["href"]
+            if href.startswith("/") and not href.startswith(("/admin/", "/reporting/")):
+                self.names |= set(parse_qs(urlsplit(href).query, keep_blank_values=True))
+        elif tag == "form":
+            self._get_form = (attrs.get("method") or "get").lower() == "get"
+        elif tag in ("input", "select", "textarea") and self._get_form and attrs.get("name"):
+            self.names.add(attrs["name"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._get_form = False
+
+
+def test_every_parameter_the_sites_links_forms_and_api_use_is_one_the_cache_keys_on():
+    """A parameter missing from ``public_parameters`` would be left out of the key: a page
+    with it would be served the page without it."""
+    client = Client()
+    found = set()
+    for path in [
+        *[p for p in PUBLIC if ".atom" not in p and ".csv" not in p and "/api/" not in p],
+        "/matrix/?per_page=25&cluster=I",
+        "/compare/?from=2021-01-01&to=live",
+        "/accounts/login/",
+    ]:
+        parser = _Parameters()
+        parser.feed(client.get(path).content.decode())
+        found |= parser.names
+    schema = client.get("/api/schema/?format=json").json()
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            found |= {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    assert {"cluster", "page", "per_page", "as_of", "from", "page_size", "next"} <= found
+    assert found <= caching.public_parameters()
 
 
 def test_the_per_process_cache_is_bounded_in_bytes():
