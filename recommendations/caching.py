@@ -11,12 +11,14 @@ data changes.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
   anonymous visitor) is looked up by its page (scheme, host, path and the canonical query
   string: only parameters some page reads, sorted, empty ones and ``page=1`` left out, so that
-  junk parameters share one entry: ``canonical_query``), the language and the data version, in Django's cache (Redis when ``REDIS_URL`` is set, so every
-  server shares it; it then holds a copy of the version too, and a kept page needs no database
-  query; otherwise each process's memory, bounded in bytes: ``iertracker.cache``). ``X-Cache:
-  hit`` or ``miss`` says which. A response is kept only if it is a 200 that sets no cookie, is
-  not marked private or no-store, and is not a stream; so pages that carry a CSRF token (the
-  log-in form), a message or anything personal are never kept.
+  junk parameters share one entry: ``canonical_query``), the language and the data version,
+  in Django's cache (Redis when ``REDIS_URL`` is set, so every server shares it; it then holds
+  a copy of the version too, and a kept page needs no database query; otherwise each
+  process's memory, bounded in bytes: ``iertracker.cache``). ``X-Cache: hit`` or ``miss``
+  says which. A page rendered for a parameter no page reads is never kept. A response is
+  kept only if it is a 200 that sets no cookie, is not marked private or no-store, and is not
+  a stream; so pages that carry a CSRF token (the log-in form), a message or anything
+  personal are never kept.
   A change is therefore visible on the next request: its token is new, so no kept page matches.
 * **While the database does not answer**, kept pages are still served (nothing can change
   meanwhile); anything else gets a 503 with ``Retry-After`` (``iertracker.health``).
