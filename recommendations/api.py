@@ -17,8 +17,8 @@ package), so the documentation loads without a CDN.
   reads anyway, a count, the rows, and their mandate-holders and topics in one query each
   (``filters.with_vocabulary``).
 * Public only, for everyone: no internal field (``internal_remarks``), no staff names, no
-  unpublished update, no reconstruction "as of a date" (``Edition.Kind.AS_OF``). A signed-in
-  user gets the same answers, only under the "user" rate instead of the "anon" one.
+  unpublished update. A signed-in user gets the same answers, only under the "user" rate
+  instead of the "anon" one.
 * Read-only: GET, HEAD and OPTIONS; anything else is 405. Nothing is written, so the session
   cookie (kept only to tell signed-in users apart for the throttle) carries no CSRF risk.
 

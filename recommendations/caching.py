@@ -143,7 +143,7 @@ def changed(using: str = DEFAULT_DB_ALIAS) -> None:
 
 # Rows no public page shows: the version itself, the audit log, the import's uploads and lock.
 # An edition's rows are written only in bulk, by publishing it (the edition's own save is the
-# change) or by reconstructing a past day (a copy of what already was: no change at all).
+# change).
 NOT_SHOWN = (
     "DataVersion",
     "AuditEntry",
@@ -161,8 +161,6 @@ def _saved_or_deleted(sender, instance, using, update_fields=None, **kwargs) -> 
         and set(update_fields) <= {"last_login"}
     ):
         return  # a login: what it writes shows nowhere
-    if sender._meta.label == "recommendations.Edition" and instance.kind == instance.Kind.AS_OF:
-        return  # a reconstruction of a past day (editions.as_of)
     changed(using)
 
 
@@ -207,11 +205,23 @@ def bump_after_migrate(sender, **kwargs) -> None:
 #
 
 
-# The query parameters a public page reads, besides the Matrix's filters: paging, what is
-# shown (as of a day, the two sides of a comparison), the API's page size and format, the log-in
-# page's next address, the API schema's language.
+# The query parameters a public page reads, besides the Matrix's filters: paging (a
+# comparison pages its changed recommendations and its updates apart), what is shown (as of a
+# day, the two sides of a comparison), the API's page size and format, the log-in page's next
+# address, the API schema's language.
 READ_BY_PAGES = frozenset(
-    {"page", "per_page", "page_size", "as_of", "from", "to", "format", "next", "lang"}
+    {
+        "page",
+        "per_page",
+        "page_size",
+        "changed_page",
+        "as_of",
+        "from",
+        "to",
+        "format",
+        "next",
+        "lang",
+    }
 )
 
 

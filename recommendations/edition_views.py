@@ -173,13 +173,13 @@ def _tables(result, vocabulary: Vocabulary):
     return tables
 
 
-def _changed_rows(result, vocabulary: Vocabulary) -> list[dict]:
+def _changed_rows(rows: list[dict], vocabulary: Vocabulary) -> list[dict]:
     lists = {
         "assessment": vocabulary.assessment_statuses,
         "implementation": vocabulary.implementation_statuses,
     }
     changed = []
-    for row in result.changed:
+    for row in rows:
         entry = {"number": row["number"], "code": f"R{row['number']}"}
         for axis in ("assessment", "implementation"):
             if axis in row:
@@ -190,6 +190,22 @@ def _changed_rows(result, vocabulary: Vocabulary) -> list[dict]:
 
 
 UPDATES_PER_PAGE = 25  # published updates listed on a page of a comparison
+CHANGED_PER_PAGE = 100  # recommendations whose status changed, on a page of a comparison
+
+
+def _pages(request, paginator: Paginator, parameter: str, anchor: str, warnings) -> dict:
+    """A page of one of the comparison's two lists, and the addresses of its neighbours (the
+    other list stays on its page)."""
+    page = page_from(paginator, request.GET.get(parameter), warnings)
+
+    def url(number: int) -> str:
+        return query_with(request.GET, **{parameter: None if number == 1 else number}) + anchor
+
+    return {
+        "page": page,
+        "previous_url": url(page.previous_page_number()) if page.has_previous() else "",
+        "next_url": url(page.next_page_number()) if page.has_next() else "",
+    }
 
 
 @require_safe
@@ -209,23 +225,26 @@ def compare_view(request):
     if result is not None:
         vocabulary = filterset.vocabulary
         query = request.GET.urlencode()
-        updates = page_from(
-            Paginator(result.updates, UPDATES_PER_PAGE), request.GET.get("page"), warnings
+        updates = _pages(
+            request,
+            Paginator(result.updates, UPDATES_PER_PAGE),
+            "page",
+            "#updates-heading",
+            warnings,
+        )
+        changed = _pages(
+            request,
+            Paginator(result.changed, CHANGED_PER_PAGE),
+            "changed_page",
+            "#changed-heading",
+            warnings,
         )
         context.update(
             {
                 "tables": _tables(result, vocabulary),
-                "changed": _changed_rows(result, vocabulary),
-                "updates": updates.object_list,
-                "page": updates,
-                "previous_url": query_with(request.GET, page=updates.previous_page_number())
-                + "#updates-heading"
-                if updates.has_previous()
-                else "",
-                "next_url": query_with(request.GET, page=updates.next_page_number())
-                + "#updates-heading"
-                if updates.has_next()
-                else "",
+                "changed": changed,
+                "changed_rows": _changed_rows(changed["page"].object_list, vocabulary),
+                "updates": updates,
                 "compared": sum(result.transitions["assessment"].values()),
                 "downloads": [
                     (label, reverse("recommendations:compare_export", args=[ext]) + f"?{query}")
@@ -242,7 +261,7 @@ def compare_export(request, extension: str):
     before, after, filterset, result, _warnings = _comparison(request)
     if result is None:
         raise Http404(gettext("Say what to compare: ?from=<edition, date or live>&to=..."))
-    changed = _changed_rows(result, filterset.vocabulary)
+    changed = _changed_rows(result.changed, filterset.vocabulary)
     filters = describe_filters(active_filters(filterset, filterset.data))
     name = f"ier-comparison-{before.key}-{after.key}"
     if extension == "json":

@@ -2,12 +2,13 @@
 
 * ``publish_edition`` copies the live records (statuses, mandate-holders, texts, the latest
   published update) into immutable ``EditionRow`` rows, in one transaction.
-* ``as_of`` reconstructs the records from their history at the end of a past day, once: the
-  past does not change, so the reconstruction is kept (an ``Edition`` of kind AS_OF, never
-  listed) and read like an edition afterwards. A few are kept; older ones are dropped.
+* ``rows_as_of`` reads the records as they stood at the end of a past day from their history,
+  in place: each recommendation's newest history record in effect then, found by index, with
+  its snapshots of mandate-holders and topics. Nothing is written (a visitor's GET never is),
+  and nothing kept can go stale.
 * ``RowSource`` is what the Matrix, the dashboard, the downloads and the API read: the live
-  records, an edition, or a date. It swaps the rows, never the filters: ``EditionRow`` has the
-  live record's field names, so the one FilterSet applies to both.
+  records, an edition, or a date. It swaps the rows, never the filters: ``EditionRow`` and the
+  history records have the live record's field names, so the one FilterSet applies to all.
 * ``compare`` counts, per status axis, how many recommendations moved from each status to each
   other between two sources, in the database, and lists the changed rows.
 """
@@ -16,10 +17,10 @@ import datetime
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.apps import apps
-from django.db import transaction
-from django.db.models import Min, OuterRef, Q, QuerySet, Subquery
+from django.db import models, transaction
+from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -36,10 +37,10 @@ from recommendations.models import (
     MandateAssignment,
     ProgressUpdate,
     Recommendation,
+    RecommendationQuerySet,
 )
 
-AS_OF_KEPT = 50
-SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")  # reconstructions kept; the least recently made go first
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,60}")
 
 # The columns an edition copies, named alike on Recommendation, its history and EditionRow.
 COPIED = [
@@ -214,70 +215,50 @@ def records_in_effect(end: datetime.datetime, of: QuerySet, field: str = "pk") -
     )
 
 
-def as_of(day: datetime.date) -> Edition:
-    """The records as they stood at the end of ``day`` (a past day), reconstructed from the
-    history once and kept. Keeping it changes nothing a page shows: the data version stays
-    (caching.NOT_SHOWN)."""
-    existing = Edition.objects.filter(kind=Edition.Kind.AS_OF, as_of_date=day).first()
-    if existing:
-        return existing
-    end = datetime.datetime.combine(
+def end_of(day: datetime.date) -> datetime.datetime:
+    """The start of the next day (UTC): what "as of ``day``" includes comes before it."""
+    return datetime.datetime.combine(
         day + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
     )
+
+
+class AsOfRows(models.QuerySet):
+    """History records read as the Matrix's rows: they have the live record's field names, and
+    their snapshots of the mandate-holders and topics are ``assignments`` and ``topics``
+    (models.RecommendationHistoricalRecords), so the one FilterSet, the charts and the
+    downloads read them as they read the live records (the FilterSet calls ``search``)."""
+
+    search = RecommendationQuerySet.search
+
+
+def records_as_of(day: datetime.date) -> list[int]:
+    """The history records that were in effect at the end of ``day``: each recommendation's
+    newest (deleted ones left out). One query, an index seek per recommendation."""
     history = Recommendation.history.model
-    with transaction.atomic():
-        edition, created = Edition.objects.get_or_create(
-            kind=Edition.Kind.AS_OF,
-            as_of_date=day,
-            defaults={"slug": f"as-of-{day.isoformat()}", "title": str(day), "cutoff": end},
+    recorded = history.objects.order_by().values("id").distinct()  # deleted ones included
+    return list(
+        records_in_effect(end_of(day), recorded, "id")
+        .exclude(history_type="-")
+        .values_list("history_id", flat=True)
+    )
+
+
+def rows_as_of(records: list[int]) -> QuerySet:
+    """Those records (``records_as_of``) as the Matrix's rows, read where they are: nothing is
+    copied or written, and a status imported with a date in the past is seen at once."""
+    history = Recommendation.history.model
+    never_recorded = Value(None, output_field=models.DateTimeField())
+    return (
+        AsOfRows(history)
+        .filter(history_id__in=records)
+        .annotate(
+            updated_at=F("history_date"),
+            # The history does not keep the dates of the statuses (only of its records).
+            assessment_status_changed_at=never_recorded,
+            implementation_status_changed_at=never_recorded,
         )
-        if not created:
-            return edition
-        # Every recommendation the history knows, deleted ones included.
-        recorded = history.objects.order_by().values("id").distinct()
-        records = list(
-            records_in_effect(end, recorded, "id")
-            .exclude(history_type="-")
-            .values("id", "history_id", "history_date", *COPIED)
-        )
-        by_history = {}
-        rows = []
-        for record in records:
-            by_history[record.pop("history_id")] = record["id"]
-            record["recommendation_id"] = record.pop("id")
-            record["updated_at"] = record.pop("history_date")
-            rows.append(record)
-        latest = dict(
-            Recommendation.objects.filter(pk__in=[r["recommendation_id"] for r in rows])
-            .annotate(latest=_latest_published_update(end))
-            .values_list("pk", "latest")
-        )
-        for row in rows:
-            row["latest_update_id"] = latest.get(row["recommendation_id"])
-        holders = apps.get_model("recommendations", "HistoricalMandateAssignment")
-        topics = apps.get_model("recommendations", "HistoricalRecommendation_topics")
-        count = _write_rows(
-            edition,
-            rows,
-            [
-                (by_history[h], holder, role, note, is_demo)
-                for h, holder, role, note, is_demo in holders.objects.filter(
-                    history_id__in=list(by_history)
-                ).values_list("history_id", "mandate_holder_id", "role", "note", "is_demo")
-            ],
-            [
-                (by_history[h], topic)
-                for h, topic in topics.objects.filter(history_id__in=list(by_history)).values_list(
-                    "history_id", "topic_id"
-                )
-            ],
-        )
-        Edition.objects.filter(pk=edition.pk).update(row_count=count)
-        edition.row_count = count
-        stale = Edition.objects.filter(kind=Edition.Kind.AS_OF).order_by("-created_at", "-pk")
-        for old in stale[AS_OF_KEPT:]:
-            old.delete()
-    return edition
+        .order_by("number")
+    )
 
 
 #
@@ -290,17 +271,24 @@ class RowSource:
     """The live records, a published edition, or the state as of a day."""
 
     edition: Edition | None = None
-    day: datetime.date | None = None  # set for a reconstruction as of a day
+    day: datetime.date | None = None  # the state at the end of a past day, from the history
     warnings: list[str] = field(default_factory=list)
 
     @property
     def is_live(self) -> bool:
-        return self.edition is None
+        return self.edition is None and self.day is None
 
     def rows(self) -> QuerySet:
+        if self.day:
+            return rows_as_of(self._records)
         if self.edition is None:
             return Recommendation.objects.all()
         return EditionRow.objects.filter(edition=self.edition)
+
+    @cached_property
+    def _records(self) -> list[int]:
+        """Read once for every query a page makes of a past day."""
+        return records_as_of(self.day)
 
     @property
     def params(self) -> dict[str, str]:
@@ -309,6 +297,8 @@ class RowSource:
 
     @property
     def moment(self) -> datetime.datetime:
+        if self.day:
+            return end_of(self.day)
         return self.edition.cutoff if self.edition else timezone.now()
 
     @property
@@ -351,7 +341,7 @@ def source_for_day(raw: str) -> RowSource:
                 % {"date": day.isoformat()}
             ]
         )
-    source = RowSource(edition=as_of(day), day=day)
+    source = RowSource(day=day)
     first = first_record_date()
     if first is None or day < first:
         source.warnings.append(

@@ -100,15 +100,25 @@ class Vocabulary:
 
 def assignments_of(model):
     """The model of ``model``'s mandate-holder rows and its foreign key to ``model``: the live
-    records' MandateAssignment, or an edition's EditionAssignment."""
+    records' MandateAssignment, an edition's EditionAssignment, or a history record's
+    snapshot of its assignments (HistoricalMandateAssignment)."""
     relation = model._meta.get_field("assignments")
     return relation.related_model, relation.field.name
 
 
 def topic_links_of(model):
-    """The table linking ``model``'s rows to their topics, and its key to ``model``."""
+    """The table linking ``model``'s rows to their topics, and its key to ``model``: the
+    many-to-many table of the live records and of editions' rows, or a history record's
+    snapshot of its topics."""
     topics = model._meta.get_field("topics")
-    return topics.remote_field.through, topics.m2m_field_name()
+    if topics.many_to_many:
+        return topics.remote_field.through, topics.m2m_field_name()
+    return topics.related_model, topics.field.name
+
+
+def topic_key_of(model) -> str:
+    """The lookup from ``model``'s rows to their topics' keys."""
+    return "topics__key" if model._meta.get_field("topics").many_to_many else "topics__topic__key"
 
 
 @dataclass(frozen=True)
@@ -529,6 +539,6 @@ class RecommendationFilterSet(django_filters.FilterSet):
             )
             column = "owner__mandate_holder__slug"
         else:
-            column = "topics__key"
+            column = topic_key_of(queryset.model)
         rows = queryset.values(column).annotate(rows=Count("pk"))
         return Counter({row[column] or NONE: row["rows"] for row in rows})

@@ -142,6 +142,20 @@ class RecommendationHistoricalRecords(HistoricalRecords):
     recommendation's records in order (and the record before one), and every public change
     newest first (the feeds)."""
 
+    # The history records' snapshots of the mandate-holders and topics, named as on the live
+    # record and an edition's row, so the Matrix's filters and facets read a past day's records.
+    M2M_RELATED_NAMES = {"MandateAssignment": "assignments", "Recommendation_topics": "topics"}
+
+    def get_extra_fields_m2m(self, model, through_model, fields):
+        extra = super().get_extra_fields_m2m(model, through_model, fields)
+        extra["history"] = models.ForeignKey(
+            model,
+            db_constraint=False,
+            on_delete=models.DO_NOTHING,
+            related_name=self.M2M_RELATED_NAMES[through_model.__name__],
+        )
+        return extra
+
     def get_meta_options(self, model):
         options = super().get_meta_options(model)
         options["indexes"] = [
@@ -720,7 +734,54 @@ class RecommendationQuerySet(models.QuerySet):
         ).distinct()
 
 
-class Recommendation(models.Model):
+class RecommendationReading:
+    """How a recommendation reads, whichever record holds it: the live record, an edition's
+    row, or a history record (the Matrix as of a past day), which have the same field names:
+    so the templates and downloads take any of them."""
+
+    def get_absolute_url(self) -> str:
+        return reverse("recommendations:detail", args=[self.code])
+
+    @property
+    def code(self) -> str:
+        return f"R{self.number}"
+
+    @property
+    def display_text(self) -> str:
+        return in_language(self.text, self.text_fr)
+
+    @property
+    def display_title(self) -> str:
+        return in_language(self.short_title, self.short_title_fr)
+
+    @property
+    def text_in_english_only(self) -> bool:
+        return english_only(self.text, self.text_fr)
+
+    @property
+    def title_in_english_only(self) -> bool:
+        return english_only(self.short_title, self.short_title_fr)
+
+    @property
+    def placement(self) -> list[str]:
+        """Cluster, then each section level down to this recommendation's section."""
+        return [label for label, _english in self.placement_levels]
+
+    @property
+    def placement_levels(self) -> list[tuple[str, bool]]:
+        """``placement`` with, for each level, whether it is shown in English only."""
+        cluster = (
+            self.cluster if self.cluster_id else (self.section.cluster if self.section_id else None)
+        )
+        if cluster is None:
+            return []
+        levels = [(str(cluster), cluster.in_english_only)]
+        if self.section_id:
+            levels += [(s.label, s.in_english_only) for s in self.section.lineage]
+        return levels
+
+
+class Recommendation(RecommendationReading, models.Model):
     """One of the 384 recommendations of the IER final report (30 September 2020)."""
 
     class Responsibility(models.TextChoices):
@@ -820,7 +881,7 @@ class Recommendation(models.Model):
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     history = RecommendationHistoricalRecords(
-        bases=[RecommendationAuditFields],
+        bases=[RecommendationReading, RecommendationAuditFields],
         m2m_fields=[topics, mandate_holders],
         # Timestamps are the history records' own dates; keeping them would only add noise.
         excluded_fields=[
@@ -847,51 +908,10 @@ class Recommendation(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    def get_absolute_url(self) -> str:
-        return reverse("recommendations:detail", args=[self.code])
-
-    @property
-    def code(self) -> str:
-        return f"R{self.number}"
-
-    @property
-    def display_text(self) -> str:
-        return in_language(self.text, self.text_fr)
-
-    @property
-    def display_title(self) -> str:
-        return in_language(self.short_title, self.short_title_fr)
-
-    @property
-    def text_in_english_only(self) -> bool:
-        return english_only(self.text, self.text_fr)
-
-    @property
-    def title_in_english_only(self) -> bool:
-        return english_only(self.short_title, self.short_title_fr)
-
     @property
     def owner_assignments(self) -> list["MandateAssignment"]:
         """Lead and contributing mandate-holders, from the prefetched assignments."""
         return [a for a in self.assignments.all() if a.is_owner]
-
-    @property
-    def placement(self) -> list[str]:
-        """Cluster, then each section level down to this recommendation's section."""
-        return [label for label, _english in self.placement_levels]
-
-    @property
-    def placement_levels(self) -> list[tuple[str, bool]]:
-        """``placement`` with, for each level, whether it is shown in English only."""
-        cluster = (
-            self.cluster if self.cluster_id else (self.section.cluster if self.section_id else None)
-        )
-        if cluster is None:
-            return []
-        levels = [(str(cluster), cluster.in_english_only)]
-        if self.section_id:
-            levels += [(s.label, s.in_english_only) for s in self.section.lineage]
-        return levels
 
     def clean(self) -> None:
         if self.section_id and self.cluster_id and self.section.cluster_id != self.cluster_id:
@@ -1354,7 +1374,8 @@ class EditionQuerySet(models.QuerySet):
     """Published editions are refused here and by the database (migration 0011)."""
 
     def published(self) -> "EditionQuerySet":
-        """The editions the public sees (never the reconstructions as of a date)."""
+        """The editions the public sees: all of them (``kind`` has one value since the Matrix
+        as of a date is read from the history, migration 0014)."""
         return self.filter(kind=Edition.Kind.PUBLISHED)
 
     def _refuse_published(self) -> None:
@@ -1371,14 +1392,12 @@ class EditionQuerySet(models.QuerySet):
 
 
 class Edition(models.Model):
-    """The Matrix frozen at a moment: a published edition (circulated before a session, a
-    document of record that never changes) or the state reconstructed from the history as of
-    a past date (kept as a cache, never listed). Its rows are ``EditionRow``.
+    """The Matrix frozen at a moment: a published edition, circulated before a session, a
+    document of record that never changes. Its rows are ``EditionRow``.
     """
 
     class Kind(models.TextChoices):
         PUBLISHED = "published", _("Published edition")
-        AS_OF = "as_of", _("Reconstruction as of a date")
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, editable=False)
     slug = models.SlugField(
@@ -1397,7 +1416,6 @@ class Edition(models.Model):
         verbose_name=_("Assembly session"),
     )
     cutoff = models.DateTimeField(_("state as of"), editable=False)
-    as_of_date = models.DateField(_("as of the end of"), null=True, blank=True, unique=True)
     corrects = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -1424,13 +1442,6 @@ class Edition(models.Model):
         ordering = ["-cutoff", "-pk"]
         verbose_name = _("Matrix edition")
         verbose_name_plural = _("Matrix editions")
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(kind="published", as_of_date__isnull=True)
-                | Q(kind="as_of", as_of_date__isnull=False),
-                name="%(app_label)s_%(class)s_as_of_date_only_for_reconstructions",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.title
@@ -1467,7 +1478,7 @@ class EditionRowQuerySet(models.QuerySet):
         return super().delete()
 
 
-class EditionRow(models.Model):
+class EditionRow(RecommendationReading, models.Model):
     """One recommendation as an edition froze it: the fields of the live record, with the same
     names, so the Matrix's FilterSet, charts and downloads read editions as they read the live
     records."""
@@ -1540,18 +1551,6 @@ class EditionRow(models.Model):
         if self.pk:
             raise ValidationError(_("Edition rows never change."))
         super().save(*args, **kwargs)
-
-    def get_absolute_url(self) -> str:
-        return reverse("recommendations:detail", args=[self.code])
-
-    # The live record's reading methods, so templates and downloads take either.
-    code = Recommendation.code
-    display_text = Recommendation.display_text
-    display_title = Recommendation.display_title
-    text_in_english_only = Recommendation.text_in_english_only
-    title_in_english_only = Recommendation.title_in_english_only
-    placement = Recommendation.placement
-    placement_levels = Recommendation.placement_levels
 
 
 class EditionAssignment(models.Model):

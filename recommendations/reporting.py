@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recommendations.editions import end_of, records_in_effect
 from recommendations.filters import OWNER_ROLES
 from recommendations.models import (
     AssemblySession,
@@ -419,3 +420,50 @@ def notify_due(user, recommendations: list[Recommendation], due_since: datetime.
         "url": _absolute(reverse("recommendations:reporting")),
     }
     _send(subject, body, [user.email])
+
+
+#
+# The report for the Assembly session (para. 10)
+#
+
+
+def mandate_holder_report_rows(
+    holder: MandateHolder, *, as_of: datetime.date, user
+) -> tuple[list[Recommendation], bool]:
+    """Its recommendations (lead or contributing) with the statuses recorded at the end of
+    ``as_of`` and its latest accepted update by then: published ones only, unless ``user`` is
+    the Secretariat or reports for this mandate-holder (then ``internal`` is true)."""
+    end = end_of(as_of)
+    internal = is_reviewer(user) or holder.pk in linked_holder_ids(user)
+    updates = ProgressUpdate.objects.accepted().filter(mandate_holder=holder, reviewed_at__lt=end)
+    if not internal:
+        updates = updates.filter(is_public=True)
+    roles = MandateAssignment.objects.filter(
+        recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
+    )
+    latest = updates.filter(recommendation=OuterRef("pk")).order_by("-reviewed_at", "-pk")
+    rows = list(
+        Recommendation.objects.filter(Exists(roles)).annotate(
+            role=Subquery(roles.values("role")[:1]),
+            latest_update_id=Subquery(latest.values("pk")[:1]),
+        )
+    )
+    # The latest update of each, and the record in effect at the end of the day: two queries
+    # whatever the length of the history.
+    update_ids = [row.latest_update_id for row in rows if row.latest_update_id is not None]
+    shown = updates.for_display().in_bulk(update_ids) if update_ids else {}
+    states = {
+        record.id: record
+        for record in records_in_effect(
+            end, Recommendation.objects.filter(pk__in=[row.pk for row in rows])
+        ).select_related("assessment_status", "implementation_status")
+    }
+    for row in rows:
+        row.role_label = MandateAssignment.Role(row.role).label
+        record = states.get(row.pk)
+        row.as_of_assessment = record.assessment_status if record else None
+        row.as_of_assessment_demo = bool(record and record.assessment_status_demo)
+        row.as_of_implementation = record.implementation_status if record else None
+        row.as_of_implementation_demo = bool(record and record.implementation_status_demo)
+        row.update = shown.get(row.latest_update_id)
+    return rows, internal

@@ -10,7 +10,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from recommendations import reporting, spreadsheets
 from recommendations.converters import Code
-from recommendations.editions import records_in_effect
 from recommendations.exports import FORMATS as EXPORT_FORMATS
 from recommendations.exports import Export
 from recommendations.filters import OWNER_ROLES, Vocabulary, with_vocabulary
@@ -423,53 +422,11 @@ def _as_of(request) -> tuple[datetime.date, str]:
     return day, ""
 
 
-def mandate_holder_report_data(holder: MandateHolder, as_of: datetime.date, user):
-    """Its recommendations (lead or contributing) with the statuses recorded at the end of
-    ``as_of`` and its latest accepted update by then: published ones only, unless ``user`` is
-    the Secretariat or reports for this mandate-holder."""
-    end = datetime.datetime.combine(
-        as_of + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC
-    )
-    internal = is_reviewer(user) or holder.pk in reporting.linked_holder_ids(user)
-    updates = ProgressUpdate.objects.accepted().filter(mandate_holder=holder, reviewed_at__lt=end)
-    if not internal:
-        updates = updates.filter(is_public=True)
-    roles = MandateAssignment.objects.filter(
-        recommendation=OuterRef("pk"), mandate_holder=holder, role__in=OWNER_ROLES
-    )
-    latest = updates.filter(recommendation=OuterRef("pk")).order_by("-reviewed_at", "-pk")
-    rows = list(
-        Recommendation.objects.filter(Exists(roles)).annotate(
-            role=Subquery(roles.values("role")[:1]),
-            latest_update_id=Subquery(latest.values("pk")[:1]),
-        )
-    )
-    # The latest update of each, and the record in effect at the end of the day: two queries
-    # whatever the length of the history.
-    update_ids = [row.latest_update_id for row in rows if row.latest_update_id is not None]
-    shown = updates.for_display().in_bulk(update_ids) if update_ids else {}
-    states = {
-        record.id: record
-        for record in records_in_effect(
-            end, Recommendation.objects.filter(pk__in=[row.pk for row in rows])
-        ).select_related("assessment_status", "implementation_status")
-    }
-    for row in rows:
-        row.role_label = MandateAssignment.Role(row.role).label
-        record = states.get(row.pk)
-        row.as_of_assessment = record.assessment_status if record else None
-        row.as_of_assessment_demo = bool(record and record.assessment_status_demo)
-        row.as_of_implementation = record.implementation_status if record else None
-        row.as_of_implementation_demo = bool(record and record.implementation_status_demo)
-        row.update = shown.get(row.latest_update_id)
-    return rows, internal
-
-
 @require_safe
 def mandate_holder_report(request, slug: str):
     holder = get_object_or_404(MandateHolder, slug=slug)
     as_of, warning = _as_of(request)
-    rows, internal = mandate_holder_report_data(holder, as_of, request.user)
+    rows, internal = reporting.mandate_holder_report_rows(holder, as_of=as_of, user=request.user)
     query = f"?as_of={as_of.isoformat()}"
     response = render(
         request,
@@ -500,7 +457,7 @@ def mandate_holder_report_export(request, slug: str, extension: str):
     """The report as a spreadsheet, with its long texts wrapped in wide columns."""
     holder = get_object_or_404(MandateHolder, slug=slug)
     as_of, _warning = _as_of(request)
-    rows, internal = mandate_holder_report_data(holder, as_of, request.user)
+    rows, internal = reporting.mandate_holder_report_rows(holder, as_of=as_of, user=request.user)
     headers = [
         gettext("No."),
         gettext("Role"),

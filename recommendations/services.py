@@ -22,7 +22,6 @@ from recommendations import caching
 from recommendations.history import mark_public_changes
 from recommendations.models import (
     ChangeSource,
-    Edition,
     MandateAssignment,
     MandateHolder,
     Recommendation,
@@ -339,11 +338,6 @@ def _bulk_history(snapshots: list[_Snapshot], now) -> None:
 
     history_model = Recommendation.history.model
     tracked = history_model.tracked_fields
-    dated = [s.effective for s in snapshots if s.effective]
-    if dated:
-        # A change that took effect in the past (an imported status date) changes what the
-        # reconstructions kept for that day and after say: they are made again when asked.
-        Edition.objects.filter(kind=Edition.Kind.AS_OF, as_of_date__gte=min(dated)).delete()
     records = [
         history_model(
             history_date=now,

@@ -1,7 +1,6 @@
 """The public pages' cache (recommendations/caching.py): what is kept, for whom, for how long,
 and that a change is visible on the very next request."""
 
-import datetime
 from html.parser import HTMLParser
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
@@ -13,7 +12,7 @@ from django.test import Client
 from django.utils.http import http_date
 
 from recommendations import caching
-from recommendations.editions import as_of, publish_edition
+from recommendations.editions import publish_edition
 from recommendations.models import (
     AssessmentStatus,
     ChangeSource,
@@ -285,14 +284,6 @@ def test_the_status_services_bulk_path_replaces_the_version(committed_reference_
     )
     assert len(changed) == 3
     assert token() != before
-
-
-@COMMITS
-def test_a_reconstruction_as_of_a_day_is_not_a_change(committed_reference_data):
-    before = token()
-    edition = as_of(datetime.date.today() - datetime.timedelta(days=1))
-    assert edition.pk
-    assert token() == before
 
 
 @COMMITS

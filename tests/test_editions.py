@@ -7,11 +7,12 @@ from collections import Counter
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import ProtectedError
 from django.http import QueryDict
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -197,12 +198,11 @@ def test_an_edition_chart_segment_counts_what_its_link_lists(published):
                 assert RecommendationFilterSet(query, queryset=rows).qs.count() == segment.count
 
 
-def test_reconstructions_and_unknown_editions_are_not_public(published):
-    old = editions.as_of(timezone.localdate() - datetime.timedelta(days=3))
+def test_unknown_editions_are_not_found(published):
     client = Client()
-    assert client.get(f"/editions/{old.slug}/").status_code == 404
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    assert client.get(f"/editions/as-of-{yesterday.isoformat()}/").status_code == 404
     assert client.get("/editions/nothing/").status_code == 404
-    assert old.slug not in client.get("/editions/").content.decode()
 
 
 #
@@ -277,21 +277,38 @@ def test_a_bad_as_of_date_is_named_and_the_live_state_shown(value, message):
     assert page.context["source"].is_live
 
 
-def test_a_reconstruction_is_made_once_and_kept(scripted_history):
+def written(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+
+
+def test_an_anonymous_visitor_reading_a_past_day_writes_nothing(scripted_history):
+    """Every page that reads a past day, first request included: no row written, no copy."""
     _day1, day2, _day3 = scripted_history
-    first = editions.as_of(day2)
-    assert editions.as_of(day2).pk == first.pk
-    assert Edition.objects.filter(kind=Edition.Kind.AS_OF).count() == 1
+    day = day2.isoformat()
+    client = Client()
+    for url in [
+        f"/matrix/?as_of={day}",
+        f"/matrix/?as_of={day}&implementation=in_progress&q=R14&mandate_holder=none&topic=none",
+        f"/?as_of={day}",
+        f"/matrix.csv?as_of={day}",
+        f"/matrix.xlsx?as_of={day}&cluster=I",
+        f"/compare/?from={day}&to=live",
+        f"/compare/?from=2020-01-01&to={day}",
+    ]:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200, url
+        assert written(captured) == [], url
 
 
-def test_a_change_dated_in_the_past_makes_the_kept_reconstructions_from_that_day_again(
-    scripted_history,
-):
-    """An imported Matrix says when a status took effect: the days after that date no longer
-    stand as they were kept."""
+def test_a_change_dated_in_the_past_is_seen_as_of_that_day_at_once(scripted_history):
+    """An imported Matrix says when a status took effect: the days after that date read it
+    (nothing kept from before the import stands in the way)."""
     day1, day2, day3 = scripted_history
-    earlier = editions.as_of(day1 - datetime.timedelta(days=2))
-    assert statuses(day2)[0] == {14: "in_progress", 15: "not_started"}  # kept
+    assert statuses(day2)[0] == {14: "in_progress", 15: "not_started"}
     r15 = Recommendation.objects.get(number=15)
     recommendation_update_many(
         [Update(r15.pk, {"implementation_status": implementation("implemented")}, "ASP23 Matrix",
@@ -302,7 +319,7 @@ def test_a_change_dated_in_the_past_makes_the_kept_reconstructions_from_that_day
     assert statuses(day2)[0] == {14: "in_progress", 15: "implemented"}
     assert statuses(day3)[0] == {14: "implemented", 15: "implemented"}
     assert statuses(day1)[0] == {14: "not_started", 15: "implemented"}
-    assert Edition.objects.filter(pk=earlier.pk).exists()  # before that date: still right
+    assert statuses(day1 - datetime.timedelta(days=1))[0] == {}  # before that date: unchanged
 
 
 #
@@ -372,7 +389,7 @@ def test_the_comparison_page_and_its_downloads(two_editions, dora, secretariat_u
     client = Client()
     page = client.get("/compare/?from=first&to=second&cluster=I")
     assert page.status_code == 200
-    changed = page.context["changed"]
+    changed = page.context["changed_rows"]
     tables = page.context["tables"]
     assert sum(t["moved"] for t in tables) >= len(changed) > 0
     data = json.loads(client.get("/compare.json?from=first&to=second&cluster=I").content)
@@ -393,7 +410,7 @@ def test_updates_published_between_two_moments_are_listed(two_editions, dora, se
     update = submitted_update(dora, action_taken="Between the editions.")
     reporting.accept_update(update, user=secretariat_user, publish=True)
     page = Client().get("/compare/?from=first&to=live")
-    assert [u.pk for u in page.context["updates"]] == [update.pk]
+    assert [u.pk for u in page.context["updates"]["page"]] == [update.pk]
     assert "Between the editions." in page.content.decode()
 
 
@@ -418,6 +435,33 @@ def test_the_updates_in_between_are_paged_with_their_total(two_editions, dora, s
     assert "Step 3 taken." not in second
     past = client.get("/compare/?from=first&to=live&page=9").content.decode()
     assert "There is no page 9; showing the last page, 2." in past
+
+
+def test_the_changed_recommendations_are_paged_by_number_with_their_total(secretariat_user):
+    editions.publish_edition(title="First", user=secretariat_user, slug="first")
+    recommendation_update_many(
+        [
+            Update(pk, {"implementation_status": implementation("in_progress")}, "test")
+            for pk in Recommendation.objects.filter(number__lte=150).values_list("pk", flat=True)
+        ],
+        user=None,
+        source=ChangeSource.ADMIN,
+    )
+    client = Client()
+    content = client.get("/compare/?from=first&to=live&page=1").content.decode()
+    assert "150 recommendations changed status" in content
+    assert "By number: recommendations 1–100." in content
+    assert '<a href="/recommendations/R100/">' in content
+    assert '<a href="/recommendations/R101/">' not in content
+    # The updates' page stays where it is.
+    assert 'href="?from=first&amp;to=live&amp;page=1&amp;changed_page=2#changed-heading"' in content
+    second = client.get("/compare/?from=first&to=live&changed_page=2").content.decode()
+    assert "By number: recommendations 101–150." in second
+    assert '<a href="/recommendations/R150/">' in second
+    assert '<a href="/recommendations/R100/">' not in second
+    assert 'href="?from=first&amp;to=live#changed-heading" rel="prev"' in second
+    past = client.get("/compare/?from=first&to=live&changed_page=5").content.decode()
+    assert "There is no page 5; showing the last page, 2." in past
 
 
 #
@@ -493,22 +537,12 @@ def test_the_matrix_as_of_a_day_takes_a_fixed_number_of_queries(
 ):
     day = scripted_history[2].isoformat()
     client = Client()
-    client.get(f"/matrix/?as_of={day}")  # makes the reconstruction, once
-    cache.clear()  # the page itself, not the public pages' cache
-    # The data version, the reconstruction and the first record's date, then the Matrix's 12
-    # (the demo banner's included: the first page under this data version since the clear).
+    # The data version, the records in effect that day and the first record's date, then the
+    # Matrix's 12 (the demo banner's included: the first page under this data version).
     with django_assert_num_queries(DATA_VERSION + 14):
         client.get(f"/matrix/?as_of={day}")
     with django_assert_num_queries(DATA_VERSION + 13):  # the banner's answer is known now
         client.get(f"/matrix/?as_of={day}&implementation=implemented&sort=-changed")
-
-
-def test_reconstructions_are_pruned(monkeypatch):
-    monkeypatch.setattr(editions, "AS_OF_KEPT", 2)
-    today = timezone.localdate()
-    made = [editions.as_of(today - datetime.timedelta(days=n)) for n in (5, 4, 3)]
-    kept = set(Edition.objects.filter(kind=Edition.Kind.AS_OF).values_list("pk", flat=True))
-    assert kept == {made[1].pk, made[2].pk}
 
 
 def test_an_update_is_frozen_with_the_edition(published, dora, secretariat_user):
@@ -609,17 +643,6 @@ def test_the_database_refuses_any_sql_that_changes_a_published_edition(rec, stat
     edition = Edition.objects.get(pk=edition.pk)
     assert edition.title == "Matrix as of ASP24"
     assert edition.rows.count() == 384
-
-
-def test_a_reconstruction_as_of_a_date_can_still_be_replaced(rec):
-    from recommendations.editions import as_of
-
-    day = Recommendation.history.earliest("history_date").history_date.date()
-    reconstruction = as_of(day)
-    assert reconstruction.rows.exists()
-    _raw("UPDATE recommendations_edition SET title = 'x' WHERE id = %s", [reconstruction.pk])
-    reconstruction.delete()  # with its rows, their mandate-holders and topics
-    assert not Edition.objects.filter(pk=reconstruction.pk).exists()
 
 
 def test_a_topic_a_published_edition_names_cannot_be_deleted_in_the_back_office(rec, admin_client):

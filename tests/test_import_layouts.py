@@ -484,7 +484,7 @@ def test_a_status_date_counts_as_of_that_day_in_the_matrix_as_of_and_comparisons
     def moved(start, end):
         page = Client().get(f"/compare/?from={start}&to={end}")
         assert page.status_code == 200
-        return [row["code"] for row in page.context["changed"]]
+        return [row["code"] for row in page.context["changed_rows"]]
 
     assert "R40" not in moved("2023-01-01", "2024-01-01")
     assert "R40" in moved("2022-06-01", "2024-01-01")
