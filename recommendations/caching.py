@@ -10,8 +10,8 @@ data changes.
   that a new release never serves pages an old one rendered.
 * **The cache** (``PublicPageCacheMiddleware``): a GET or HEAD with no session cookie (an
   anonymous visitor) is looked up by its page (scheme, host, path and the canonical query
-  string: only parameters some page reads, sorted, empty ones and ``page=1`` left out, so that
-  junk parameters share one entry: ``canonical_query``), the language and the data version,
+  string: only parameters some page reads, sorted, empty filters and ``page=1`` left out, so
+  that junk parameters share one entry: ``canonical_query``), the language and the data version,
   in Django's cache (Redis when ``REDIS_URL`` is set, so every server shares it; it then holds
   a copy of the version too, and a kept page needs no database query; otherwise each
   process's memory, bounded in bytes: ``iertracker.cache``). ``X-Cache: hit`` or ``miss``
@@ -208,47 +208,43 @@ def bump_after_migrate(sender, **kwargs) -> None:
 # The query parameters a public page reads, besides the Matrix's filters: paging (a
 # comparison pages its changed recommendations and its updates apart), what is shown (as of a
 # day, the two sides of a comparison), the API's page size and format, the log-in page's next
-# address, the API schema's language.
-READ_BY_PAGES = frozenset(
-    {
-        "page",
-        "per_page",
-        "page_size",
-        "changed_page",
-        "as_of",
-        "from",
-        "to",
-        "format",
-        "next",
-        "lang",
-    }
-)
+# address, the API schema's language, and the API docs' ``?script`` (their script, by the same
+# address as their page).
+READ_BY_PAGES = frozenset({"format", "next", "lang", "script"})
+# ... and those for which an empty value is no value (the Matrix's form sends every field).
+EMPTY_IS_NONE = frozenset({"page", "per_page", "page_size", "changed_page", "as_of", "from", "to"})
 
 
 @functools.cache
-def public_parameters() -> frozenset[str]:
-    """Every query parameter some public page reads: the FilterSet's (the Matrix, its
-    downloads, feeds and the API filter with it) and ``READ_BY_PAGES``."""
+def _filters() -> frozenset[str]:
     from recommendations.filters import RecommendationFilterSet
 
-    return frozenset(RecommendationFilterSet.base_filters) | READ_BY_PAGES
+    return frozenset(RecommendationFilterSet.base_filters)
+
+
+def public_parameters() -> frozenset[str]:
+    """Every query parameter some public page reads: the FilterSet's (the Matrix, its
+    downloads, feeds and the API filter with it), paging and the sources, ``READ_BY_PAGES``."""
+    return _filters() | EMPTY_IS_NONE | READ_BY_PAGES
 
 
 def canonical_query(request) -> tuple[str, bool]:
     """The query string as the page reads it, and whether the request gave nothing else.
 
-    Parameters no page reads are left out (a tracking tag, junk), and so are empty values (the
-    Matrix's form sends every field) and ``page=1``; the others are sorted by name, each
-    name's values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and ``?a=1&b=2&utm=x``
-    name the same page."""
-    known = public_parameters()
+    Parameters no page reads are left out (a tracking tag, junk), and so are empty values of
+    the filters, paging and sources, and ``page=1``; the others are sorted by name, each name's
+    values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and ``?a=1&b=2&utm=x`` name
+    the same page."""
+    known, empty_is_none = public_parameters(), _filters() | EMPTY_IS_NONE
     kept, pure = [], True
     for name, values in request.GET.lists():
         if name not in known:
             pure = False
             continue
         kept.extend(
-            (name, value) for value in values if value and not (name == "page" and value == "1")
+            (name, value)
+            for value in values
+            if not (name in empty_is_none and value == "") and not (name == "page" and value == "1")
         )
     kept.sort(key=lambda pair: pair[0])
     return urlencode(kept), pure

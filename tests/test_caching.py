@@ -156,13 +156,23 @@ def test_many_junk_addresses_add_nothing_to_the_cache():
     assert cache.size_in_bytes == before
 
 
+def test_an_empty_value_that_means_something_names_another_page():
+    """The API docs serve their script at their own address plus ``?script=``."""
+    client = Client()
+    assert client.get("/api/docs/")["Content-Type"].startswith("text/html")
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript")
+    assert client.get("/api/docs/")["Content-Type"].startswith("text/html")
+
+
 def test_the_log_in_page_still_reads_where_to_go_next():
     page = Client().get("/accounts/login/?next=/reporting/").content.decode()
     assert 'value="/reporting/"' in page
 
 
 class _Parameters(HTMLParser):
-    """The names of the query parameters in a page's links and GET forms."""
+    """The names of the query parameters in a page's addresses (links, scripts, styles,
+    images: any ``href`` or ``src`` on the site) and GET forms."""
 
     def __init__(self):
         super().__init__()
@@ -171,11 +181,13 @@ class _Parameters(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag == "a" and "?" in (attrs.get("href") or ""):
-            href = attrs["href"]
-            if href.startswith("/") and not href.startswith(("/admin/", "/reporting/")):
-                self.names |= set(parse_qs(urlsplit(href).query, keep_blank_values=True))
-        elif tag == "form":
+        for address in (attrs.get("href") or "", attrs.get("src") or ""):
+            on_the_site = address.startswith(("/", "?")) and not address.startswith(
+                ("//", "/admin/", "/reporting/")
+            )
+            if on_the_site and "?" in address:
+                self.names |= set(parse_qs(urlsplit(address).query, keep_blank_values=True))
+        if tag == "form":
             self._get_form = (attrs.get("method") or "get").lower() == "get"
         elif tag in ("input", "select", "textarea") and self._get_form and attrs.get("name"):
             self.names.add(attrs["name"])
@@ -195,6 +207,7 @@ def test_every_parameter_the_sites_links_forms_and_api_use_is_one_the_cache_keys
         "/matrix/?per_page=25&cluster=I",
         "/compare/?from=2021-01-01&to=live",
         "/accounts/login/",
+        "/api/docs/",
     ]:
         parser = _Parameters()
         parser.feed(client.get(path).content.decode())
@@ -203,7 +216,7 @@ def test_every_parameter_the_sites_links_forms_and_api_use_is_one_the_cache_keys
     for operations in schema["paths"].values():
         for operation in operations.values():
             found |= {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
-    assert {"cluster", "page", "per_page", "as_of", "from", "page_size", "next"} <= found
+    assert {"cluster", "page", "per_page", "as_of", "from", "page_size", "next", "script"} <= found
     assert found <= caching.public_parameters()
 
 
