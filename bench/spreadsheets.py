@@ -1,17 +1,20 @@
-"""Spreadsheet exports: time, peak memory and SQL queries, at 384 rows and at 38,400.
+"""Spreadsheet exports: time, peak memory and SQL queries, at 384 rows and grown.
 
 Builds a throwaway test database, loads the reference and demonstration data, then downloads
 the whole Matrix in each format (CSV, XLSX, ODS, JSON) as an anonymous visitor and prints, for
 each: the median server time of 5 requests after a warm-up, the peak memory Python allocated
 during one request (tracemalloc), the file size and the SQL queries. Then it grows the database
-to 100 times the rows (as bench/public_pages.py does) and prints the same, once each.
+to ``--scale`` times the rows (100 by default: 38,400; as bench/public_pages.py does) and
+prints the same, once each.
 
 The import has its own benchmark: bench/import_matrix.py.
 
-Targets at 384 rows: each export under 0.5 s, and numbers of queries that do not grow with the
-rows.
+Targets: at 384 rows, each export under 0.5 s (the XLSX under 0.15 s); at 4,992 rows
+(``--scale 13``, the issue's 5,000-row file) the XLSX under 2 s and 200 MiB of peak Python
+memory; numbers of queries that do not grow with the rows.
 
     .venv/bin/python bench/spreadsheets.py            # SQLite
+    .venv/bin/python bench/spreadsheets.py --scale 13 # 4,992 rows
     DATABASE_URL=postgres://... .venv/bin/python bench/spreadsheets.py
 """
 
@@ -41,6 +44,7 @@ FORMATS = ("csv", "xlsx", "ods", "json")
 REQUESTS = 5
 SCALE = 100
 TARGET_S = 0.5
+LARGE_XLSX = (2.0, 200)  # seconds and peak MiB for the XLSX of about 5,000 rows
 
 
 def measure(client: Client, url: str, repeat: int) -> tuple[float, float, int, int]:
@@ -67,6 +71,10 @@ def report(client: Client, rows: int, repeat: int) -> dict[str, int]:
     for extension in FORMATS:
         seconds, peak, size, queries = measure(client, f"/matrix.{extension}", repeat)
         flag = "" if seconds < TARGET_S or rows > 384 else "  (over the 0.5 s target)"
+        if extension == "xlsx" and 384 < rows <= 5000:
+            limit_s, limit_mib = LARGE_XLSX
+            within = seconds < limit_s and peak < limit_mib
+            flag = "" if within else f"  (over the {limit_s:.0f} s or {limit_mib} MiB target)"
         print(f"{extension:8} {seconds:9.3f} {peak:9.1f} {size / 1024:9.0f} {queries:8}{flag}")
         counts[extension] = queries
     return counts
@@ -74,7 +82,10 @@ def report(client: Client, rows: int, repeat: int) -> dict[str, int]:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--no-scale", action="store_true", help="skip the 38,400-row run")
+    parser.add_argument("--no-scale", action="store_true", help="skip the grown run")
+    parser.add_argument(
+        "--scale", type=int, default=SCALE, help="grow to N times the 384 rows (13: 4,992)"
+    )
     options = parser.parse_args()
     setup_test_environment(debug=False)
     settings.ALLOWED_HOSTS = ["testserver"]
@@ -86,7 +97,7 @@ def main():
         client = Client()
         before = report(client, 384, REQUESTS)
         if not options.no_scale:
-            total = grow(SCALE)
+            total = grow(options.scale)
             after = report(client, total, 1)
             same = before == after
             print("export queries independent of the rows" if same else "EXPORT QUERIES GREW")
