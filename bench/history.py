@@ -67,6 +67,7 @@ def pages() -> list[tuple[str, str, bool]]:
             f"/{settings.ADMIN_URL}recommendations/recommendation/{r14}/history/",
             True,
         ),
+        ("admin list (100 rows)", f"/{settings.ADMIN_URL}recommendations/recommendation/", True),
     ]
 
 

@@ -124,6 +124,21 @@ def test_the_list_shows_100_rows_in_number_order(secretariat_client):
     assert changelist_codes(page4) == [f"R{n}" for n in range(301, 385)]
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_each_rows_checkbox_is_the_one_django_renders(secretariat_client, language):
+    from django.contrib import admin as django_admin
+    from django.utils import translation
+
+    model_admin = django_admin.site._registry[Recommendation]
+    rec = Recommendation.objects.get(number=14)
+    with translation.override(language):
+        ours = model_admin.action_checkbox(rec)
+        django = django_admin.ModelAdmin.action_checkbox(model_admin, rec)
+    assert ours == django
+    page = secretariat_client.get(CHANGELIST, headers={"accept-language": language})
+    assert str(ours) in page.content.decode()
+
+
 def test_the_list_shows_placement_responsibility_and_not_yet_recorded(secretariat_client):
     content = secretariat_client.get(CHANGELIST).content.decode()
     assert "I.A.4" in content  # R14's section
