@@ -206,13 +206,15 @@ def bump_after_migrate(sender, **kwargs) -> None:
 
 
 # The query parameters a public page reads, besides the Matrix's filters: paging (a
-# comparison pages its changed recommendations and its updates apart), what is shown (as of a
-# day, the two sides of a comparison), the API's page size and format, the log-in page's next
-# address, the API schema's language, and the API docs' ``?script`` (their script, by the same
-# address as their page).
-READ_BY_PAGES = frozenset({"format", "next", "lang", "script"})
-# ... and those for which an empty value is no value (the Matrix's form sends every field).
-EMPTY_IS_NONE = frozenset({"page", "per_page", "page_size", "changed_page", "as_of", "from", "to"})
+# comparison pages its changed recommendations and its updates apart; the API refuses an empty
+# page), the API's format, the log-in page's next address, the API schema's language, and the
+# API docs' ``?script`` (their script, by the same address as their page).
+READ_BY_PAGES = frozenset(
+    {"page", "per_page", "page_size", "changed_page", "format", "next", "lang", "script"}
+)
+# ... and what is shown, for which an empty value is no value: as of a day, the two sides of
+# a comparison (as for the filters: the Matrix's form sends every field).
+EMPTY_IS_NONE = frozenset({"as_of", "from", "to"})
 
 
 @functools.cache
@@ -224,28 +226,29 @@ def _filters() -> frozenset[str]:
 
 def public_parameters() -> frozenset[str]:
     """Every query parameter some public page reads: the FilterSet's (the Matrix, its
-    downloads, feeds and the API filter with it), paging and the sources, ``READ_BY_PAGES``."""
+    downloads, feeds and the API filter with it), ``EMPTY_IS_NONE`` and ``READ_BY_PAGES``."""
     return _filters() | EMPTY_IS_NONE | READ_BY_PAGES
 
 
 def canonical_query(request) -> tuple[str, bool]:
     """The query string as the page reads it, and whether the request gave nothing else.
 
-    Parameters no page reads are left out (a tracking tag, junk), and so are empty values of
-    the filters, paging and sources, and ``page=1``; the others are sorted by name, each name's
-    values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and ``?a=1&b=2&utm=x`` name
-    the same page."""
+    Parameters no page reads are left out (a tracking tag, junk), and so are an empty filter,
+    date or side of a comparison, and ``page=1``, when given once; the others are sorted by
+    name, each name's values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and
+    ``?a=1&b=2&utm=x`` name the same page. A name given several times keeps all its values:
+    a view that reads one reads the last (``?page=2&page=1`` is page 1, not page 2)."""
     known, empty_is_none = public_parameters(), _filters() | EMPTY_IS_NONE
     kept, pure = [], True
     for name, values in request.GET.lists():
         if name not in known:
             pure = False
-            continue
-        kept.extend(
-            (name, value)
-            for value in values
-            if not (name in empty_is_none and value == "") and not (name == "page" and value == "1")
-        )
+        elif len(values) > 1:
+            kept.extend((name, value) for value in values)
+        elif not (
+            (name in empty_is_none and values[0] == "") or (name, values[0]) == ("page", "1")
+        ):
+            kept.append((name, values[0]))
     kept.sort(key=lambda pair: pair[0])
     return urlencode(kept), pure
 

@@ -1375,7 +1375,7 @@ class EditionQuerySet(models.QuerySet):
 
     def published(self) -> "EditionQuerySet":
         """The editions the public sees: all of them (``kind`` has one value since the Matrix
-        as of a date is read from the history, migration 0014)."""
+        as of a date is read from the history, migrations 0014 and 0015)."""
         return self.filter(kind=Edition.Kind.PUBLISHED)
 
     def _refuse_published(self) -> None:

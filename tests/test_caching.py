@@ -156,6 +156,25 @@ def test_many_junk_addresses_add_nothing_to_the_cache():
     assert cache.size_in_bytes == before
 
 
+def test_a_parameter_given_twice_names_another_page_than_given_once():
+    """A view reads the last value: ``?page=2&page=1`` is page 1, and must not be kept as
+    page 2 (nor ``?q=x&q=`` as the search for x)."""
+    client = Client()
+    first = client.get("/matrix/?per_page=25&page=2&page=1")
+    assert '<a href="/recommendations/R1/">' in first.content.decode()
+    second = client.get("/matrix/?per_page=25&page=2")
+    assert second["X-Cache"] == "miss"
+    assert '<a href="/recommendations/R26/">' in second.content.decode()
+    client.get("/matrix/?q=prosecutor&q=")
+    assert client.get("/matrix/?q=prosecutor")["X-Cache"] == "miss"
+
+
+def test_an_empty_page_is_refused_by_the_api_even_when_the_list_is_kept():
+    client = Client()
+    assert client.get("/api/v1/recommendations/")["X-Cache"] == "miss"
+    assert client.get("/api/v1/recommendations/?page=").status_code == 400
+
+
 def test_an_empty_value_that_means_something_names_another_page():
     """The API docs serve their script at their own address plus ``?script=``."""
     client = Client()

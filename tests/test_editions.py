@@ -450,13 +450,13 @@ def test_the_changed_recommendations_are_paged_by_number_with_their_total(secret
     client = Client()
     content = client.get("/compare/?from=first&to=live&page=1").content.decode()
     assert "150 recommendations changed status" in content
-    assert "By number: recommendations 1\u2013100." in content
+    assert "In order of number: changed recommendations 1\u2013100." in content
     assert '<a href="/recommendations/R100/">' in content
     assert '<a href="/recommendations/R101/">' not in content
     # The updates' page stays where it is.
     assert 'href="?from=first&amp;to=live&amp;page=1&amp;changed_page=2#changed-heading"' in content
     second = client.get("/compare/?from=first&to=live&changed_page=2").content.decode()
-    assert "By number: recommendations 101\u2013150." in second
+    assert "In order of number: changed recommendations 101\u2013150." in second
     assert '<a href="/recommendations/R150/">' in second
     assert '<a href="/recommendations/R100/">' not in second
     assert 'href="?from=first&amp;to=live#changed-heading" rel="prev"' in second

@@ -1,7 +1,7 @@
 """The Matrix as of a past day is read from the history in place (editions.rows_as_of): the
-reconstructions kept as editions of kind "as_of" are dropped, with their date. The history
-records' snapshots of mandate-holders and topics are named ``assignments`` and ``topics``, as on
-the live record, so the Matrix's filters read them (no change in the database)."""
+editions' kind "as_of" and their date go (their rows went in 0014). The history records'
+snapshots of mandate-holders and topics are named ``assignments`` and ``topics``, as on the
+live record, so the Matrix's filters read them (no change in the database)."""
 
 import importlib
 
@@ -13,19 +13,14 @@ from django.db import migrations, models
 triggers = importlib.import_module("recommendations.migrations.0011_published_editions_are_immutable")
 
 
-def drop_reconstructions(apps, schema_editor):
-    Edition = apps.get_model("recommendations", "Edition")
-    Edition.objects.filter(kind="as_of").delete()
-
 
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('recommendations', '0013_history_public_change'),
+        ('recommendations', '0014_drop_reconstructions'),
     ]
 
     operations = [
-        migrations.RunPython(drop_reconstructions, migrations.RunPython.noop),
         migrations.RunPython(triggers.drop, triggers.create),
         migrations.RemoveConstraint(
             model_name='edition',
