@@ -212,9 +212,24 @@ def bump_after_migrate(sender, **kwargs) -> None:
 READ_BY_PAGES = frozenset(
     {"page", "per_page", "page_size", "changed_page", "format", "next", "lang", "script"}
 )
+
+
 # ... and what is shown, for which an empty value is no value: as of a day, the two sides of
 # a comparison (as for the filters: the Matrix's form sends every field).
 EMPTY_IS_NONE = frozenset({"as_of", "from", "to"})
+
+
+def _read_here(name: str, path: str) -> bool:
+    """Whether the page at ``path`` reads ``name``: the log-in pages' next address, the API's
+    format, its schema's language and its docs' script are read under one part of the site
+    only, and are junk elsewhere (``/matrix/?next=...`` is the Matrix)."""
+    under = {
+        "next": ("/accounts/", f"/{settings.ADMIN_URL}"),
+        "format": ("/api/",),
+        "lang": ("/api/",),
+        "script": ("/api/",),
+    }.get(name)
+    return under is None or path.startswith(under)
 
 
 @functools.cache
@@ -241,7 +256,7 @@ def canonical_query(request) -> tuple[str, bool]:
     known, empty_is_none = public_parameters(), _filters() | EMPTY_IS_NONE
     kept, pure = [], True
     for name, values in request.GET.lists():
-        if name not in known:
+        if name not in known or not _read_here(name, request.path):
             pure = False
         elif len(values) > 1:
             kept.extend((name, value) for value in values)

@@ -184,6 +184,14 @@ def test_an_empty_value_that_means_something_names_another_page():
     assert client.get("/api/docs/")["Content-Type"].startswith("text/html")
 
 
+def test_a_parameter_read_elsewhere_is_junk_on_the_matrix():
+    client = Client()
+    assert client.get("/matrix/?next=/x/")["X-Cache"] == "miss"
+    assert client.get("/matrix/")["X-Cache"] == "miss"  # the page for ?next=/x/ was not kept
+    for junk in ["next=/y/", "lang=fr", "format=json", "script="]:
+        assert client.get(f"/matrix/?{junk}")["X-Cache"] == "hit", junk
+
+
 def test_the_log_in_page_still_reads_where_to_go_next():
     page = Client().get("/accounts/login/?next=/reporting/").content.decode()
     assert 'value="/reporting/"' in page
