@@ -219,30 +219,28 @@ READ_BY_PAGES = frozenset(
 EMPTY_IS_NONE = frozenset({"as_of", "from", "to"})
 
 
-def _read_here(name: str, path: str) -> bool:
-    """Whether the page at ``path`` reads ``name``: the log-in pages' next address, the API's
-    format, its schema's language and its docs' script are read under one part of the site
-    only, and are junk elsewhere (``/matrix/?next=...`` is the Matrix)."""
+@functools.cache
+def _parameters() -> tuple[frozenset[str], frozenset[str], dict[str, tuple[str, ...]]]:
+    """What the key knows, read once per process: every parameter some page reads, those whose
+    empty value is no value, and the paths under which some are read (they are junk elsewhere:
+    ``/matrix/?next=...`` is the Matrix): the log-in pages' next address, the API's format, its
+    schema's language and its docs' script."""
+    from recommendations.filters import RecommendationFilterSet
+
+    filters = frozenset(RecommendationFilterSet.base_filters)
     under = {
         "next": ("/accounts/", f"/{settings.ADMIN_URL}"),
         "format": ("/api/",),
         "lang": ("/api/",),
         "script": ("/api/",),
-    }.get(name)
-    return under is None or path.startswith(under)
-
-
-@functools.cache
-def _filters() -> frozenset[str]:
-    from recommendations.filters import RecommendationFilterSet
-
-    return frozenset(RecommendationFilterSet.base_filters)
+    }
+    return filters | EMPTY_IS_NONE | READ_BY_PAGES, filters | EMPTY_IS_NONE, under
 
 
 def public_parameters() -> frozenset[str]:
     """Every query parameter some public page reads: the FilterSet's (the Matrix, its
     downloads, feeds and the API filter with it), ``EMPTY_IS_NONE`` and ``READ_BY_PAGES``."""
-    return _filters() | EMPTY_IS_NONE | READ_BY_PAGES
+    return _parameters()[0]
 
 
 def canonical_query(request) -> tuple[str, bool]:
@@ -253,10 +251,10 @@ def canonical_query(request) -> tuple[str, bool]:
     name, each name's values in the order given. So ``?b=2&a=1``, ``?a=1&b=2&q=`` and
     ``?a=1&b=2&utm=x`` name the same page. A name given several times keeps all its values:
     a view that reads one reads the last (``?page=2&page=1`` is page 1, not page 2)."""
-    known, empty_is_none = public_parameters(), _filters() | EMPTY_IS_NONE
+    known, empty_is_none, under = _parameters()
     kept, pure = [], True
     for name, values in request.GET.lists():
-        if name not in known or not _read_here(name, request.path):
+        if name not in known or (name in under and not request.path.startswith(under[name])):
             pure = False
         elif len(values) > 1:
             kept.extend((name, value) for value in values)
